@@ -1,0 +1,542 @@
+//! The alert and its sections, in the order the pages print them.
+//!
+//! Prose fields (`risk`, `summary`, note texts, ...) keep the page's words: lines
+//! within a paragraph are joined by `\n`, paragraphs by a blank line (`\n\n`),
+//! leading indentation removed. Facts the pages print as numbers become numbers
+//! (sizes in bytes, rollout times in minutes, dates as ISO `YYYY-MM-DD`); file
+//! and package versions stay strings exactly as written.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::enums::*;
+
+/// One HotFix Alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Alert {
+    /// 脆弱性識別番号, the bulletin id, e.g. `MS04-035`. The identifier line wins
+    /// when the prose names another id.
+    pub id: String,
+    /// KB numbers from the identifier line, digits only, in page order.
+    pub kbs: Vec<String>,
+    /// HotFix Alert:YYYY/MM/DD日版, the edition date of the alert.
+    pub edition: Option<NaiveDate>,
+    /// 【登録日】
+    pub registered: Option<NaiveDate>,
+    /// 【更新日】; moves when a new revision is recorded.
+    pub updated: Option<NaiveDate>,
+    /// 深刻度
+    pub severity: Option<Severity>,
+    /// 攻撃コードの有無: true when exploit code is public.
+    pub exploit_code: Option<bool>,
+    /// 対策
+    pub action: Option<Action>,
+    /// 再起動の必要性, per product when the page splits it.
+    pub reboot: Vec<Reboot>,
+    /// アンインストール: 可/可能 → true, 不可 → false, empty → null.
+    pub uninstall: Option<bool>,
+    /// 対象環境; null when the page marks neither.
+    pub target: Option<Target>,
+    /// セキュリティ情報 / サポート技術情報 / よく寄せられる質問.
+    pub references: Vec<Reference>,
+    /// 含まれる過去の修正: earlier fixes this one contains.
+    pub supersedes: Vec<Supersedes>,
+    /// The lab's title for the alert.
+    pub title: String,
+    /// The vendor's own title, printed in parentheses under ours.
+    pub vendor_title: Option<String>,
+    /// 緊急対応度 / 対応の緊急性.
+    pub urgency: Option<Urgency>,
+    /// 危険性: why it matters, in the analysts' words.
+    pub risk: Option<String>,
+    /// 可能性のある攻撃 / 攻撃手法. Null when the page shows the choices but the
+    /// marks that chose among them did not survive.
+    pub attack_vectors: Option<Vec<AttackVector>>,
+    /// 可能性のある攻撃 / 脆弱性の影響; null as for `attack_vectors`.
+    pub impacts: Option<Vec<Impact>>,
+    /// 概要
+    pub summary: Option<String>,
+    /// 脆弱性の内容
+    pub vulnerabilities: Vec<Vulnerability>,
+    /// 対象プラットフォーム
+    pub affected: Vec<Affected>,
+    /// DA Lab 適用テストの結果
+    pub lab_tests: Vec<LabTest>,
+    /// The lab's findings (■ headings under the lab comments).
+    pub lab_notes: Vec<Note>,
+    /// 詳細情報
+    pub details: Option<String>,
+    /// 修正プログラムのダウンロード先
+    pub downloads: Vec<Download>,
+    /// 適用されるファイル情報
+    pub packages: Vec<Package>,
+    /// 確認方法
+    pub verification: Vec<Verification>,
+    /// 参考情報: what to do when the fix cannot be applied yet.
+    pub workarounds: Vec<Workaround>,
+    /// 予想適用時間
+    pub rollout: Vec<Rollout>,
+    /// How the rollout times were measured (tool, consoles), as the page says.
+    pub rollout_basis: Option<String>,
+    /// UpdateEXPERT上の表示
+    pub tool_display: Vec<ToolDisplay>,
+    /// 追加情報: re-releases and later findings.
+    pub additions: Vec<Addition>,
+    /// Sections this model has no place for, kept with their titles so that no
+    /// text is ever dropped.
+    pub notes: Vec<Note>,
+}
+
+impl Default for Alert {
+    fn default() -> Self {
+        Alert {
+            id: String::new(),
+            kbs: Vec::new(),
+            edition: None,
+            registered: None,
+            updated: None,
+            severity: None,
+            exploit_code: None,
+            action: None,
+            reboot: Vec::new(),
+            uninstall: None,
+            target: None,
+            references: Vec::new(),
+            supersedes: Vec::new(),
+            title: String::new(),
+            vendor_title: None,
+            urgency: None,
+            risk: None,
+            attack_vectors: None,
+            impacts: None,
+            summary: None,
+            vulnerabilities: Vec::new(),
+            affected: Vec::new(),
+            lab_tests: Vec::new(),
+            lab_notes: Vec::new(),
+            details: None,
+            downloads: Vec::new(),
+            packages: Vec::new(),
+            verification: Vec::new(),
+            workarounds: Vec::new(),
+            rollout: Vec::new(),
+            rollout_basis: None,
+            tool_display: Vec::new(),
+            additions: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// 再起動の必要性 for one product (or for the whole fix when `product` is null).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Reboot {
+    #[serde(default)]
+    pub product: Option<String>,
+    pub required: RebootRequired,
+    /// The condition or remark in parentheses, as written.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// 対象環境
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Target {
+    pub server: bool,
+    pub client: bool,
+}
+
+/// A reference the header lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Reference {
+    pub kind: ReferenceKind,
+    /// The link text, e.g. `MS04-035` or `fq04-035`.
+    pub label: String,
+    /// Language or edition of the target, e.g. `ja` for (日本), `en-US` for (US).
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// Where the page gave one.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Any further words the page put with the link.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// 含まれる過去の修正: one earlier fix, e.g. `MS05-027` scoped `Windows 2000を除く`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Supersedes {
+    pub id: String,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+/// The urgency line and, on later pages, its exploit/attack flags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Urgency {
+    /// The wording after the colon, e.g. `適用作業の至急開始` or `至急適用`.
+    pub text: String,
+    /// [攻撃コード公開] → true, [攻撃コード未公開] → false.
+    #[serde(default)]
+    pub exploit_published: Option<bool>,
+    /// [攻撃事例あり] → true, [攻撃事例なし] → false.
+    #[serde(default)]
+    pub attacks_seen: Option<bool>,
+}
+
+/// One vulnerability the fix closes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Vulnerability {
+    pub title: String,
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub cve: Option<String>,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// 影響を受けるソフトウェア and its 対象プラットフォーム.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Affected {
+    pub software: String,
+    /// Platforms and service packs as written, e.g. `Windows XP SP1/SP1a/SP2`.
+    pub platforms: String,
+}
+
+/// One row of the lab's install tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LabTest {
+    pub platform: String,
+    /// Null when the page's mark did not survive (the plain rendering lost the ○ images).
+    #[serde(default)]
+    pub result: Option<LabResult>,
+    /// A footnote for this row, e.g. `*1 ...`, resolved to its text.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A titled block of prose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Note {
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// 修正プログラムのダウンロード先, one platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Download {
+    pub platform: String,
+    /// The name Windows Update / SUS shows, e.g. `Windows XP 用セキュリティ更新プログラム (KB892944)`.
+    #[serde(default)]
+    pub update_name: Option<String>,
+    /// A remark in place of a name, e.g. `未対応` (not offered there).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// One update package (the file an administrator downloads) and what it installs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Package {
+    /// The platform heading the package stands under; null for a re-released
+    /// package whose page gives none and whose file name matches no earlier package.
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// File name, e.g. `WindowsServer2003-KB885881-x86-jpn.EXE`.
+    pub file: String,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Bytes.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Every file the package installs.
+    #[serde(default)]
+    pub files: Vec<PackageFile>,
+    /// Further file lists printed with the package for comparison, e.g. the
+    /// original files before the fix.
+    #[serde(default)]
+    pub reference_files: Vec<FileList>,
+}
+
+/// One file a package installs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PackageFile {
+    /// Branch folder, e.g. `RTMGDR`, `SP1QFE`, `SP2GDR/SP2QFE`; null when the package has one.
+    #[serde(default)]
+    pub branch: Option<String>,
+    /// Install folder as written, e.g. `%SystemRoot%\system32\`.
+    pub path: String,
+    pub name: String,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Bytes.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// 機能, e.g. `SMTP Service`.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A titled list of files printed beside a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FileList {
+    pub title: String,
+    pub files: Vec<PackageFile>,
+}
+
+/// 確認方法: how to check the fix landed on some platforms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Verification {
+    /// Platforms as written, e.g. `Windows 2000 SP3/SP4`.
+    pub platforms: String,
+    /// Full registry key, e.g. `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Updates\Windows 2000\SP5\KB892944\Filelist`.
+    pub registry_key: String,
+    pub check: VerificationCheck,
+}
+
+/// What to look for under the registry key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum VerificationCheck {
+    /// 以下のファイル一覧を確認する: the file list under the key.
+    FileList,
+    /// The value `name` holds `data` (…\Installedのデータが1であること).
+    Value { name: String, data: String },
+    /// The key exists.
+    KeyExists,
+    /// Wording this model does not know, kept as written.
+    Other { text: String },
+}
+
+/// 参考情報: a workaround, or the text introducing them (no title).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Workaround {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// 予想適用時間 for one package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Rollout {
+    pub package: String,
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// Minutes to roll out to N machines, keyed by N (`"50"`, `"100"`, `"250"`, `"500"`).
+    pub minutes: BTreeMap<u32, u32>,
+}
+
+/// UpdateEXPERT上の表示 for one platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolDisplay {
+    #[serde(default)]
+    pub platform: Option<String>,
+    pub text: String,
+}
+
+/// 追加情報: something learned after the alert went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Addition {
+    pub title: String,
+    /// 情報ソース
+    #[serde(default)]
+    pub source: Option<String>,
+    /// 情報の内容
+    #[serde(default)]
+    pub content: Option<String>,
+    /// 条件
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// 報告日
+    #[serde(default)]
+    pub reported: Option<NaiveDate>,
+    #[serde(default)]
+    pub text: String,
+    /// Packages the addition (re-)releases; they replace earlier packages with
+    /// the same file name (see [`Alert::effective_packages`]).
+    #[serde(default)]
+    pub packages: Vec<Package>,
+}
+
+impl Alert {
+    /// The packages an administrator should deploy today: the alert's packages,
+    /// with any package re-released in an addition replacing the earlier one of
+    /// the same file name (case-insensitive), and new ones appended. Additions
+    /// apply in page order, so the last re-release wins.
+    pub fn effective_packages(&self) -> Vec<Package> {
+        let mut out = self.packages.clone();
+        for addition in &self.additions {
+            for p in &addition.packages {
+                match out.iter_mut().find(|q| q.file.eq_ignore_ascii_case(&p.file)) {
+                    Some(q) => {
+                        let platform = q.platform.clone();
+                        *q = p.clone();
+                        if q.platform.is_none() {
+                            q.platform = platform;
+                        }
+                    }
+                    None => out.push(p.clone()),
+                }
+            }
+        }
+        out
+    }
+
+    /// Every product name the alert concerns: affected software, then the
+    /// products named in per-product reboot rows, without repeats.
+    pub fn products(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let names = self
+            .affected
+            .iter()
+            .map(|a| a.software.as_str())
+            .chain(self.reboot.iter().filter_map(|r| r.product.as_deref()));
+        for name in names {
+            let name = name.trim();
+            if !name.is_empty() && !out.iter().any(|o| o == name) {
+                out.push(name.to_string());
+            }
+        }
+        out
+    }
+
+    /// The year the alert belongs to in the back numbers: its edition, else
+    /// its registration date.
+    pub fn date(&self) -> Option<NaiveDate> {
+        self.edition.or(self.registered).or(self.updated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pkg(platform: Option<&str>, file: &str, version: &str, files: &[&str]) -> Package {
+        Package {
+            platform: platform.map(str::to_string),
+            file: file.into(),
+            date: None,
+            version: Some(version.into()),
+            size: None,
+            files: files
+                .iter()
+                .map(|n| PackageFile {
+                    branch: None,
+                    path: "%ProgramFiles%\\X".into(),
+                    name: (*n).into(),
+                    date: None,
+                    version: None,
+                    size: None,
+                    description: None,
+                })
+                .collect(),
+            reference_files: vec![],
+        }
+    }
+
+    #[test]
+    fn every_key_is_serialized_even_when_empty() {
+        let v = serde_json::to_value(Alert::default()).unwrap();
+        let obj = v.as_object().unwrap();
+        for key in [
+            "id",
+            "kbs",
+            "edition",
+            "severity",
+            "exploit_code",
+            "action",
+            "reboot",
+            "uninstall",
+            "target",
+            "supersedes",
+            "urgency",
+            "attack_vectors",
+            "packages",
+            "rollout",
+            "tool_display",
+            "additions",
+            "notes",
+        ] {
+            assert!(obj.contains_key(key), "missing key {key}");
+        }
+        assert!(obj["severity"].is_null());
+        assert_eq!(obj["packages"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn rollout_minutes_serialize_with_machine_counts_as_keys() {
+        let r = Rollout {
+            package: "a.exe".into(),
+            platform: None,
+            minutes: [(50, 34), (100, 43), (250, 68), (500, 110)].into(),
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            v["minutes"],
+            serde_json::json!({"50": 34, "100": 43, "250": 68, "500": 110})
+        );
+        let back: Rollout = serde_json::from_value(v).unwrap();
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn a_re_release_replaces_the_package_of_the_same_name() {
+        let mut a = Alert {
+            packages: vec![
+                pkg(Some("ISA Server 2000 SP1/SP2"), "ISA2000-KB1.exe", "1", &["a.dll"]),
+                pkg(Some("Proxy Server 2.0 SP1"), "PROXY-KB1.exe", "1", &["p.dll"]),
+            ],
+            ..Alert::default()
+        };
+        a.additions.push(Addition {
+            title: "re-release".into(),
+            source: None,
+            content: None,
+            condition: None,
+            reported: None,
+            text: String::new(),
+            packages: vec![pkg(None, "isa2000-kb1.EXE", "2", &["a.dll", "b.exe"])],
+        });
+        let eff = a.effective_packages();
+        assert_eq!(eff.len(), 2);
+        assert_eq!(eff[0].version.as_deref(), Some("2"));
+        assert_eq!(eff[0].files.len(), 2);
+        assert_eq!(eff[0].platform.as_deref(), Some("ISA Server 2000 SP1/SP2"));
+        assert_eq!(eff[1].file, "PROXY-KB1.exe");
+        // The alert itself keeps what the page printed.
+        assert_eq!(a.packages[0].version.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn products_lists_each_name_once() {
+        let a = Alert {
+            affected: vec![
+                Affected {
+                    software: "ISA Server 2000".into(),
+                    platforms: "x".into(),
+                },
+                Affected {
+                    software: "ISA Server 2000".into(),
+                    platforms: "y".into(),
+                },
+            ],
+            reboot: vec![Reboot {
+                product: Some("Exchange Server 2003".into()),
+                required: RebootRequired::No,
+                note: None,
+            }],
+            ..Alert::default()
+        };
+        assert_eq!(a.products(), vec!["ISA Server 2000", "Exchange Server 2003"]);
+    }
+}
