@@ -1,1 +1,73 @@
-//! placeholder
+//! Importers: bytes in, [`hfr_model::Alert`] out.
+//!
+//! Each input format has its own module; this crate does no file or network
+//! I/O itself (the CLI reads files and passes bytes), so every importer can be
+//! tested on byte strings. An importer never fails on a page that is merely
+//! partial: it returns what it found plus [`Warning`]s for what was missing or
+//! odd. It fails with an [`ImportError`] naming the file and line only when the
+//! input is not a document of its format at all.
+
+pub mod decode;
+pub mod hotfix;
+
+use hfr_model::Alert;
+
+/// Something the importer noticed but could work around: a missing section, a
+/// row it could not split, a mark that did not survive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// 1-based line in the decoded text, when the warning is about one line.
+    pub line: Option<usize>,
+    /// The section it concerns, by its label on the page (e.g. `深刻度`).
+    pub section: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "line {l}: {}: {}", self.section, self.message),
+            None => write!(f, "{}: {}", self.section, self.message),
+        }
+    }
+}
+
+/// A successfully read document.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub alert: Alert,
+    pub warnings: Vec<Warning>,
+    /// The format that was read, e.g. `hotfix-text`.
+    pub format: &'static str,
+    /// The encoding the bytes were in, e.g. `UTF-8`, `Shift_JIS`, `EUC-JP`.
+    pub encoding: &'static str,
+    /// The decoded text, kept with the revision in the archive.
+    pub text: String,
+}
+
+/// Why a file could not be read as a document at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("{file}: the file is empty")]
+    Empty { file: String },
+    #[error("{file}: line {line}: binary data (a NUL byte at byte offset {offset}), not a text page")]
+    Binary { file: String, line: usize, offset: usize },
+    #[error("{file}: line {line}: bytes that are neither UTF-8, Shift_JIS nor EUC-JP text (byte offset {offset})")]
+    Encoding { file: String, line: usize, offset: usize },
+    #[error("{file}: line {line}: {reason}")]
+    NotAHotFixPage { file: String, line: usize, reason: String },
+}
+
+/// Reads one HotFix Alert page from raw bytes: decodes it (UTF-8, Shift_JIS or
+/// EUC-JP) and parses it. `file` names the input in errors.
+pub fn read_hotfix_page(bytes: &[u8], file: &str) -> Result<Parsed, ImportError> {
+    let decoded = decode::decode(bytes, file)?;
+    let (alert, warnings) = hotfix::parse(&decoded.text, file)?;
+    Ok(Parsed {
+        alert,
+        warnings,
+        format: hotfix::FORMAT,
+        encoding: decoded.encoding,
+        text: decoded.text,
+    })
+}

@@ -21,6 +21,7 @@
 mod alert;
 pub mod catalogue;
 pub mod diff;
+pub mod revision;
 mod enums;
 
 pub use alert::*;
