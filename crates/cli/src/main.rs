@@ -1,1 +1,136 @@
-fn main() {}
+//! `hfr`: the one binary. A thin layer: it parses arguments, reads files, opens
+//! the store and hands work to the library crates. Errors become `anyhow` here
+//! and nowhere else.
+//!
+//! Exit codes: 0 ok, 1 error, 2 usage.
+
+mod commands;
+mod output;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// hfr — HotFix Report: security-update intelligence for Windows administrators.
+///
+/// An archive of structured HotFix Alerts (severity, exploit code, what to do,
+/// reboot, platforms, the files and versions a fix installs, how to verify it,
+/// workarounds, rollout times), imported from HotFix Alert pages.
+#[derive(Debug, Parser)]
+#[command(name = "hfr", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Archive: SQLite at the default path unless --db or HFR_DB says otherwise.\n\
+    Exit codes: 0 ok, 1 error, 2 usage.")]
+struct Cli {
+    /// The archive: a SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(long, global = true, env = "HFR_DB", value_name = "PATH|URL")]
+    db: Option<String>,
+
+    /// Log more (repeat for debug output); logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse HotFix Alert pages and print each as JSON; stores nothing.
+    ///
+    /// Warnings (missing sections, lost marks) go to stderr. With several pages
+    /// the output is a JSON array.
+    Parse(commands::parse::Args),
+
+    /// Parse pages and store them in the archive, in one transaction.
+    ///
+    /// A page that is already stored unchanged is skipped; a changed one becomes
+    /// a new revision. If any page cannot be read, nothing is stored (unless
+    /// --keep-going).
+    Import(commands::import::Args),
+
+    /// The archive, newest first: id, edition date, severity, action, title.
+    List(commands::list::Args),
+
+    /// One alert, every section, readable in a terminal (--json for JSON).
+    Show(commands::show::Args),
+
+    /// Every revision of an alert, with its date, source and what changed.
+    History(commands::history::Args),
+
+    /// Edit an alert's JSON (in $EDITOR, or from a file) and store it as a new revision.
+    Edit(commands::edit::Args),
+
+    /// Print the JSON Schema of the alert JSON (the public contract).
+    Schema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hfr: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hfr: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = cli.db.clone();
+    match cli.command {
+        Command::Parse(args) => commands::parse::run(args),
+        Command::Import(args) => commands::import::run(args, db.as_deref()).await,
+        Command::List(args) => commands::list::run(args, db.as_deref()).await,
+        Command::Show(args) => commands::show::run(args, db.as_deref()).await,
+        Command::History(args) => commands::history::run(args, db.as_deref()).await,
+        Command::Edit(args) => commands::edit::run(args, db.as_deref()).await,
+        Command::Schema => {
+            output::print_json(&hfr_model::alert_json_schema())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HFR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Opens the archive named by `--db`/`HFR_DB`, or the default SQLite file.
+pub(crate) async fn open_store(
+    db: Option<&str>,
+) -> anyhow::Result<std::sync::Arc<dyn hfr_store::Store>> {
+    let location = match db {
+        Some(s) => hfr_store::DbLocation::parse(s),
+        None => hfr_store::DbLocation::Sqlite(hfr_store::default_sqlite_path()),
+    };
+    tracing::info!(?location, "opening the archive");
+    Ok(hfr_store::open(&location).await?)
+}
+
+/// A path given on the command line, as shown in messages.
+pub(crate) fn display_path(p: &std::path::Path) -> String {
+    p.display().to_string()
+}

@@ -1,0 +1,53 @@
+//! One module per subcommand.
+
+pub mod edit;
+pub mod history;
+pub mod import;
+pub mod list;
+pub mod parse;
+pub mod show;
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use hfr_import::Parsed;
+use sha2::{Digest, Sha256};
+
+/// A page read from disk: what the importer made of it, and the SHA-256 of
+/// the original bytes (kept with the revision as provenance).
+pub struct Page {
+    pub parsed: Parsed,
+    pub sha256: String,
+}
+
+/// HotFix pages are tens of kilobytes; anything this large is not one, and
+/// reading it whole would only waste memory.
+const MAX_PAGE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads and parses one page file, printing its warnings to stderr.
+pub fn read_page(path: &Path, quiet: bool) -> anyhow::Result<Page> {
+    let name = crate::display_path(path);
+    let meta = std::fs::metadata(path).with_context(|| format!("{name}: cannot read"))?;
+    if meta.is_dir() {
+        bail!("{name}: is a directory, not a page");
+    }
+    if meta.len() > MAX_PAGE_BYTES {
+        bail!(
+            "{name}: {} bytes is too large for a HotFix page (limit {} bytes)",
+            meta.len(),
+            MAX_PAGE_BYTES
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read"))?;
+    let parsed = hfr_import::read_hotfix_page(&bytes, &name)?;
+    if !quiet {
+        for w in &parsed.warnings {
+            eprintln!("warning: {name}: {w}");
+        }
+    }
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Page { parsed, sha256 })
+}
