@@ -24,7 +24,8 @@ mod open;
 mod sql;
 
 pub use error::StoreError;
-pub use open::{default_sqlite_path, open, DbLocation};
+pub use open::{default_sqlite_path, open, open_postgres, open_sqlite, DbLocation};
+pub use sql::{PgStore, SqliteStore, MAX_ID_LEN};
 
 /// What kind of input produced a revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,7 +202,11 @@ pub trait Store: Send + Sync {
     async fn get(&self, id: &str) -> Result<Option<StoredAlert>, StoreError>;
 
     /// One earlier (or the current) revision.
-    async fn get_revision(&self, id: &str, revision: i64) -> Result<Option<StoredAlert>, StoreError>;
+    async fn get_revision(
+        &self,
+        id: &str,
+        revision: i64,
+    ) -> Result<Option<StoredAlert>, StoreError>;
 
     /// The archive, newest first (edition date, then id), filtered and paged.
     async fn list(&self, filter: &AlertFilter) -> Result<Vec<AlertSummary>, StoreError>;

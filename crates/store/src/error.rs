@@ -1,0 +1,54 @@
+//! What can go wrong with the archive.
+
+/// An error from the archive. Every message names what failed and, where one
+/// exists, what to do about it.
+///
+/// A message either contains its cause or returns it from
+/// [`source`](std::error::Error::source), never both, so printing the chain
+/// (`{:#}` with anyhow) says everything once.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or created.
+    #[error("cannot open the archive at {location}")]
+    Open {
+        /// The database, with any password redacted.
+        location: String,
+        /// Why, as the driver or the file system said it.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+
+    /// The schema could not be brought up to date.
+    #[error(
+        "cannot bring the archive at {location} up to date \
+         (was it written by a newer hfr? then upgrade hfr, or point --db elsewhere)"
+    )]
+    Migrate {
+        location: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+
+    /// The database refused a statement or the connection broke.
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+
+    /// A stored row cannot be read back (e.g. its JSON document is broken).
+    #[error("the archive holds an unreadable row for {id} revision {revision}: {reason}")]
+    Corrupt {
+        id: String,
+        revision: i64,
+        reason: String,
+    },
+
+    /// An alert was refused before anything was written; the whole batch was
+    /// rolled back.
+    #[error("alert {id:?} cannot be stored: {reason}; nothing from this import was written")]
+    InvalidAlert { id: String, reason: String },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
+}

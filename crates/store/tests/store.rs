@@ -1,0 +1,1294 @@
+//! One test suite, run against both back ends: a fresh SQLite file per test,
+//! and a fresh PostgreSQL database per test when `HFR_TEST_POSTGRES_URL`
+//! names a server (an admin URL; `scripts/postgres.sh start` prints one).
+//!
+//! Without that variable the PostgreSQL tests print a notice and pass, except
+//! under CI (`CI=true`) or with `HFR_REQUIRE_POSTGRES=1`, where they fail.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use hfr_model::*;
+use hfr_store::{
+    AlertFilter, DbLocation, ImportItem, Outcome, Source, SourceKind, Store, StoreError, TargetKind,
+};
+use sqlx::Connection;
+
+// ---------------------------------------------------------------------------
+// Back ends.
+
+struct SqliteDb {
+    store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+async fn sqlite_db() -> SqliteDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("hfr.sqlite");
+    let store = hfr_store::open(&DbLocation::Sqlite(path))
+        .await
+        .expect("open SQLite");
+    assert_eq!(store.backend(), "sqlite");
+    SqliteDb { store, _dir: dir }
+}
+
+/// A database of its own on the test server, dropped when the test ends
+/// (also when it fails).
+struct PgDb {
+    store: Arc<dyn Store>,
+    admin_url: String,
+    name: String,
+}
+
+fn postgres_required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+        || std::env::var("HFR_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// The admin URL of the test server, or None (after a notice) when the
+/// PostgreSQL tests are to be skipped.
+fn postgres_admin_url() -> Option<String> {
+    match std::env::var("HFR_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_string()),
+        _ if postgres_required() => panic!(
+            "HFR_TEST_POSTGRES_URL is not set, but PostgreSQL tests are required here \
+             (CI=true or HFR_REQUIRE_POSTGRES=1). Run the tests with scripts/test, or start a \
+             server with `scripts/postgres.sh start` and set HFR_TEST_POSTGRES_URL to the URL \
+             it prints."
+        ),
+        _ => {
+            eprintln!(
+                "notice: HFR_TEST_POSTGRES_URL is not set: skipping this PostgreSQL test \
+                 (scripts/postgres.sh start prints a URL to use)"
+            );
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+static DB_SEQ: AtomicU32 = AtomicU32::new(0);
+
+async fn pg_db() -> Option<PgDb> {
+    let admin_url = postgres_admin_url()?;
+    let name = format!(
+        "hfr_test_{}_{}_{}",
+        std::process::id(),
+        DB_SEQ.fetch_add(1, Ordering::SeqCst),
+        Utc::now().timestamp_subsec_micros()
+    );
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to HFR_TEST_POSTGRES_URL: {e}"));
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .expect("create the test database");
+    admin.close().await.ok();
+    let store = hfr_store::open(&DbLocation::Postgres(with_database(&admin_url, &name)))
+        .await
+        .expect("open PostgreSQL");
+    assert_eq!(store.backend(), "postgres");
+    Some(PgDb {
+        store,
+        admin_url,
+        name,
+    })
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, possibly while unwinding: do
+        // the async clean-up on a thread with a runtime of its own.
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&url).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = done {
+            eprintln!(
+                "warning: could not drop the test database {}: {e}",
+                self.name
+            );
+        }
+    }
+}
+
+/// Runs each suite function against a fresh SQLite file (`sqlite::NAME`) and
+/// a fresh PostgreSQL database (`postgres::NAME`).
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = super::sqlite_db().await;
+                    super::$name(db.store.clone()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(db) = super::pg_db().await else { return };
+                    super::$name(db.store.clone()).await;
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    create_and_get_ignore_case,
+    a_rich_alert_round_trips_exactly,
+    the_same_page_again_is_unchanged,
+    a_changed_page_is_the_next_revision,
+    an_older_page_is_stale_unless_forced,
+    history_lists_every_revision_with_its_source,
+    an_old_revision_can_be_read,
+    an_id_may_change_case,
+    list_is_newest_first,
+    list_filters,
+    list_pages_and_counts,
+    products_are_counted_by_name,
+    products_follow_the_current_revision,
+    a_batch_with_an_invalid_alert_writes_nothing,
+    invalid_ids_name_the_reason,
+    a_batch_sees_its_own_writes,
+    an_empty_batch_does_nothing,
+    concurrent_imports_queue,
+);
+
+// ---------------------------------------------------------------------------
+// Test data, built here (not from the seed pages).
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+fn alert(id: &str, updated: &str) -> Alert {
+    Alert {
+        id: id.into(),
+        title: format!("Title of {id}"),
+        updated: Some(d(updated)),
+        ..Alert::default()
+    }
+}
+
+fn source(name: &str) -> Source {
+    Source {
+        kind: SourceKind::Import,
+        name: name.into(),
+        format: "hotfix-text".into(),
+        sha256: Some(format!("{:0>64}", name.len())),
+        text: Some(format!("the page {name}")),
+    }
+}
+
+fn item(alert: Alert) -> ImportItem {
+    let name = format!("{}.txt", alert.id.to_lowercase());
+    ImportItem {
+        alert,
+        source: source(&name),
+        force: false,
+    }
+}
+
+async fn import_one(store: &dyn Store, alert: Alert) -> Outcome {
+    let mut out = store.import(vec![item(alert)]).await.expect("import");
+    assert_eq!(out.len(), 1);
+    out.remove(0)
+}
+
+fn pfile(name: &str, version: &str) -> PackageFile {
+    PackageFile {
+        branch: Some("SP1QFE".into()),
+        path: "%SystemRoot%\\system32\\".into(),
+        name: name.into(),
+        date: Some(d("2004-10-01")),
+        version: Some(version.into()),
+        size: Some(1_234_567),
+        description: Some("SMTP Service".into()),
+    }
+}
+
+/// An alert with every section filled.
+fn rich_alert(id: &str) -> Alert {
+    Alert {
+        id: id.into(),
+        kbs: vec!["885881".into(), "890097".into()],
+        edition: Some(d("2004-11-10")),
+        registered: Some(d("2004-11-10")),
+        updated: Some(d("2004-11-24")),
+        severity: Some(Severity::Critical),
+        exploit_code: Some(true),
+        action: Some(Action::ApplyNow),
+        reboot: vec![
+            Reboot {
+                product: Some("Exchange Server 2003".into()),
+                required: RebootRequired::Conditional,
+                note: Some("サービスが停止できない場合は必要".into()),
+            },
+            Reboot {
+                product: None,
+                required: RebootRequired::Yes,
+                note: None,
+            },
+        ],
+        uninstall: Some(false),
+        target: Some(Target {
+            server: true,
+            client: false,
+        }),
+        references: vec![Reference {
+            kind: ReferenceKind::Bulletin,
+            label: id.into(),
+            locale: Some("ja".into()),
+            url: Some("https://example.invalid/ms04-039".into()),
+            note: Some("日本語".into()),
+        }],
+        supersedes: vec![Supersedes {
+            id: "MS03-001".into(),
+            scope: Some("Windows 2000を除く".into()),
+        }],
+        title: "ISA Server 2000 の脆弱性により、なりすましが行われる".into(),
+        vendor_title: Some("Vulnerability in ISA Server 2000 (888258)".into()),
+        urgency: Some(Urgency {
+            text: "適用作業の至急開始".into(),
+            exploit_published: Some(true),
+            attacks_seen: Some(false),
+        }),
+        risk: Some("一行目\n二行目\n\n次の段落 with \"quotes\" and \\ backslash".into()),
+        attack_vectors: Some(vec![AttackVector::Remote, AttackVector::WebLure]),
+        impacts: Some(vec![Impact::Spoofing, Impact::CodeExecution]),
+        summary: Some("概要".into()),
+        vulnerabilities: vec![Vulnerability {
+            title: "Spoofing vulnerability".into(),
+            severity: Some(Severity::Important),
+            cve: Some("CAN-2004-0892".into()),
+            text: "text".into(),
+        }],
+        affected: vec![
+            Affected {
+                software: "ISA Server 2000".into(),
+                platforms: "SP1/SP2".into(),
+            },
+            Affected {
+                software: "Proxy Server 2.0".into(),
+                platforms: "SP1".into(),
+            },
+        ],
+        lab_tests: vec![
+            LabTest {
+                platform: "Windows 2000 SP4".into(),
+                result: Some(LabResult::Passed),
+                note: None,
+            },
+            LabTest {
+                platform: "Windows 2000 SP3".into(),
+                result: None,
+                note: Some("*1 mark lost".into()),
+            },
+        ],
+        lab_notes: vec![Note {
+            title: "■ 注意".into(),
+            text: "再起動が必要".into(),
+        }],
+        details: Some("詳細".into()),
+        downloads: vec![Download {
+            platform: "ISA Server 2000".into(),
+            update_name: Some("ISA Server 2000 用更新プログラム (KB888258)".into()),
+            note: Some("未対応".into()),
+        }],
+        packages: vec![Package {
+            platform: Some("ISA Server 2000 SP1/SP2".into()),
+            file: "ISA2000-KB888258-X86-JPN.exe".into(),
+            date: Some(d("2004-11-01")),
+            version: Some("3.0.1200.408".into()),
+            size: Some(987_654),
+            files: vec![
+                pfile("w3proxy.exe", "3.0.1200.408"),
+                pfile("wspsrv.exe", "3.0.1200.408"),
+            ],
+            reference_files: vec![FileList {
+                title: "original files".into(),
+                files: vec![pfile("w3proxy.exe", "3.0.1200.365")],
+            }],
+        }],
+        verification: vec![
+            Verification {
+                platforms: "Windows 2000 SP3/SP4".into(),
+                registry_key: "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Updates\\KB888258".into(),
+                check: VerificationCheck::Value {
+                    name: "Installed".into(),
+                    data: "1".into(),
+                },
+            },
+            Verification {
+                platforms: "Windows XP".into(),
+                registry_key: "HKLM\\X".into(),
+                check: VerificationCheck::FileList,
+            },
+            Verification {
+                platforms: "Windows 2003".into(),
+                registry_key: "HKLM\\Y".into(),
+                check: VerificationCheck::Other {
+                    text: "something else".into(),
+                },
+            },
+        ],
+        workarounds: vec![Workaround {
+            title: Some("ポートを閉じる".into()),
+            text: "TCP 80".into(),
+        }],
+        rollout: vec![Rollout {
+            package: "ISA2000-KB888258-X86-JPN.exe".into(),
+            platform: Some("ISA Server 2000".into()),
+            minutes: BTreeMap::from([(50, 34), (100, 43), (250, 68), (500, 110)]),
+        }],
+        rollout_basis: Some("UpdateEXPERT, 2 consoles".into()),
+        tool_display: vec![ToolDisplay {
+            platform: Some("ISA Server 2000".into()),
+            text: "MS04-039 ISA".into(),
+        }],
+        additions: vec![Addition {
+            title: "再リリース".into(),
+            source: Some("Microsoft".into()),
+            content: Some("package re-released".into()),
+            condition: Some("SP2 only".into()),
+            reported: Some(d("2004-11-24")),
+            text: "追加".into(),
+            packages: vec![Package {
+                platform: None,
+                file: "isa2000-kb888258-x86-jpn.EXE".into(),
+                date: None,
+                version: Some("2".into()),
+                size: None,
+                files: vec![],
+                reference_files: vec![],
+            }],
+        }],
+        notes: vec![Note {
+            title: "その他".into(),
+            text: "unmodelled".into(),
+        }],
+    }
+}
+
+fn ids(list: &[hfr_store::AlertSummary]) -> Vec<&str> {
+    list.iter().map(|s| s.id.as_str()).collect()
+}
+
+fn paths(changes: &[hfr_model::diff::Change]) -> Vec<&str> {
+    changes.iter().map(|c| c.path.as_str()).collect()
+}
+
+// ---------------------------------------------------------------------------
+// The suite.
+
+async fn create_and_get_ignore_case(store: Arc<dyn Store>) {
+    let a = alert("MS04-039", "2004-11-11");
+    let out = import_one(&*store, a.clone()).await;
+    assert_eq!(
+        out,
+        Outcome::Created {
+            id: "MS04-039".into(),
+            revision: 1
+        }
+    );
+    for spelling in ["MS04-039", "ms04-039", "Ms04-039"] {
+        let got = store.get(spelling).await.unwrap().expect("found");
+        assert_eq!(got.alert, a);
+        assert_eq!(got.revision, 1);
+        assert_eq!(got.created_at, got.recorded_at);
+        assert!(got.recorded_at <= Utc::now());
+    }
+    assert!(store.get("MS04-040").await.unwrap().is_none());
+    assert!(store.get("").await.unwrap().is_none());
+}
+
+async fn a_rich_alert_round_trips_exactly(store: Arc<dyn Store>) {
+    let a = rich_alert("MS04-039");
+    import_one(&*store, a.clone()).await;
+    let got = store.get("ms04-039").await.unwrap().expect("found");
+    assert_eq!(got.alert, a);
+    assert_eq!(
+        serde_json::to_string(&got.alert).unwrap(),
+        serde_json::to_string(&a).unwrap()
+    );
+    let rev = store
+        .get_revision("MS04-039", 1)
+        .await
+        .unwrap()
+        .expect("revision 1");
+    assert_eq!(rev, got);
+    // The listing shows the header facts.
+    let list = store.list(&AlertFilter::default()).await.unwrap();
+    assert_eq!(list.len(), 1);
+    let s = &list[0];
+    assert_eq!(s.id, "MS04-039");
+    assert_eq!(s.revision, 1);
+    assert_eq!(s.edition, Some(d("2004-11-10")));
+    assert_eq!(s.updated, Some(d("2004-11-24")));
+    assert_eq!(s.severity, Some(Severity::Critical));
+    assert_eq!(s.exploit_code, Some(true));
+    assert_eq!(s.action, Some(Action::ApplyNow));
+    assert_eq!(s.title, a.title);
+    assert_eq!(s.target_server, Some(true));
+    assert_eq!(s.target_client, Some(false));
+    assert_eq!(s.recorded_at, got.recorded_at);
+}
+
+async fn the_same_page_again_is_unchanged(store: Arc<dyn Store>) {
+    let a = rich_alert("MS04-039");
+    import_one(&*store, a.clone()).await;
+    let before = store.get("MS04-039").await.unwrap().unwrap();
+    let out = import_one(&*store, a.clone()).await;
+    assert_eq!(
+        out,
+        Outcome::Unchanged {
+            id: "MS04-039".into(),
+            revision: 1
+        }
+    );
+    assert_eq!(store.history("MS04-039").await.unwrap().len(), 1);
+    assert_eq!(store.get("MS04-039").await.unwrap().unwrap(), before);
+}
+
+async fn a_changed_page_is_the_next_revision(store: Arc<dyn Store>) {
+    let a = alert("MS04-039", "2004-11-11");
+    import_one(&*store, a.clone()).await;
+    let first = store.get("MS04-039").await.unwrap().unwrap();
+
+    // A later page keeps its own 更新日.
+    let mut b = alert("MS04-039", "2004-11-24");
+    b.kbs.push("890097".into());
+    let out = import_one(&*store, b.clone()).await;
+    match &out {
+        Outcome::Revised {
+            id,
+            revision,
+            changes,
+        } => {
+            assert_eq!(id, "MS04-039");
+            assert_eq!(*revision, 2);
+            assert_eq!(paths(changes), vec!["kbs[0]", "updated"]);
+            assert_eq!(changes[1].before, serde_json::json!("2004-11-11"));
+            assert_eq!(changes[1].after, serde_json::json!("2004-11-24"));
+        }
+        other => panic!("expected a revision, got {other:?}"),
+    }
+    let second = store.get("MS04-039").await.unwrap().unwrap();
+    assert_eq!(second.revision, 2);
+    assert_eq!(second.alert, b);
+    assert_eq!(second.created_at, first.created_at);
+    assert!(second.recorded_at >= first.recorded_at);
+
+    // An edit that does not move 更新日: it moves to today.
+    let mut c = b.clone();
+    c.severity = Some(Severity::Critical);
+    let out = store
+        .import(vec![ImportItem {
+            alert: c,
+            source: Source {
+                kind: SourceKind::Edit,
+                name: "analyst".into(),
+                format: "json".into(),
+                sha256: None,
+                text: None,
+            },
+            force: false,
+        }])
+        .await
+        .unwrap();
+    let today = Utc::now().date_naive();
+    match &out[0] {
+        Outcome::Revised {
+            revision, changes, ..
+        } => {
+            assert_eq!(*revision, 3);
+            assert_eq!(paths(changes), vec!["updated", "severity"]);
+        }
+        other => panic!("expected a revision, got {other:?}"),
+    }
+    let third = store.get("MS04-039").await.unwrap().unwrap();
+    assert_eq!(third.revision, 3);
+    assert_eq!(third.alert.updated, Some(today));
+    assert_eq!(third.alert.severity, Some(Severity::Critical));
+    let list = store.list(&AlertFilter::default()).await.unwrap();
+    assert_eq!(list[0].revision, 3);
+    assert_eq!(list[0].updated, Some(today));
+}
+
+async fn an_older_page_is_stale_unless_forced(store: Arc<dyn Store>) {
+    let newer = alert("MS04-039", "2004-11-24");
+    import_one(&*store, newer.clone()).await;
+    let mut older = alert("MS04-039", "2004-11-11");
+    older.title = "the old title".into();
+
+    let out = import_one(&*store, older.clone()).await;
+    assert_eq!(
+        out,
+        Outcome::Stale {
+            id: "MS04-039".into(),
+            revision: 1,
+            current_updated: Some(d("2004-11-24")),
+            incoming_updated: Some(d("2004-11-11")),
+        }
+    );
+    assert_eq!(store.history("MS04-039").await.unwrap().len(), 1);
+    assert_eq!(store.get("MS04-039").await.unwrap().unwrap().alert, newer);
+
+    let mut forced = item(older);
+    forced.force = true;
+    let out = store.import(vec![forced]).await.unwrap();
+    match &out[0] {
+        Outcome::Revised {
+            revision, changes, ..
+        } => {
+            assert_eq!(*revision, 2);
+            assert!(paths(changes).contains(&"title"));
+        }
+        other => panic!("expected a forced revision, got {other:?}"),
+    }
+    let got = store.get("MS04-039").await.unwrap().unwrap();
+    assert_eq!(got.revision, 2);
+    assert_eq!(got.alert.title, "the old title");
+    assert_eq!(store.history("MS04-039").await.unwrap().len(), 2);
+}
+
+async fn history_lists_every_revision_with_its_source(store: Arc<dyn Store>) {
+    let a = alert("MS04-039", "2004-11-11");
+    let page = Source {
+        kind: SourceKind::Import,
+        name: "pages/ms04-039.txt".into(),
+        format: "hotfix-text".into(),
+        sha256: Some("ab".repeat(32)),
+        text: Some("HotFix Alert:2004/11/11日版\n本文 ✓".into()),
+    };
+    store
+        .import(vec![ImportItem {
+            alert: a.clone(),
+            source: page.clone(),
+            force: false,
+        }])
+        .await
+        .unwrap();
+    let mut b = alert("MS04-039", "2004-12-01");
+    b.summary = Some("new summary".into());
+    let edit = Source {
+        kind: SourceKind::Edit,
+        name: "analyst".into(),
+        format: "json".into(),
+        sha256: None,
+        text: None,
+    };
+    store
+        .import(vec![ImportItem {
+            alert: b,
+            source: edit.clone(),
+            force: false,
+        }])
+        .await
+        .unwrap();
+
+    let history = store.history("ms04-039").await.unwrap();
+    assert_eq!(history.len(), 2);
+    let (h1, h2) = (&history[0], &history[1]);
+    assert_eq!((h1.id.as_str(), h1.revision), ("MS04-039", 1));
+    assert_eq!((h2.id.as_str(), h2.revision), ("MS04-039", 2));
+    assert_eq!(h1.updated, Some(d("2004-11-11")));
+    assert_eq!(h2.updated, Some(d("2004-12-01")));
+    assert!(h1.recorded_at <= h2.recorded_at);
+    assert!(h1.changes.is_empty());
+    assert_eq!(paths(&h2.changes), vec!["updated", "summary"]);
+    // History carries provenance but not the document text.
+    assert_eq!(
+        h1.source,
+        Source {
+            text: None,
+            ..page.clone()
+        }
+    );
+    assert_eq!(h2.source, edit);
+
+    assert_eq!(store.source("MS04-039", 1).await.unwrap(), Some(page));
+    assert_eq!(store.source("ms04-039", 2).await.unwrap(), Some(edit));
+    assert_eq!(store.source("MS04-039", 3).await.unwrap(), None);
+    assert_eq!(store.source("MS99-999", 1).await.unwrap(), None);
+    assert!(store.history("MS99-999").await.unwrap().is_empty());
+}
+
+async fn an_old_revision_can_be_read(store: Arc<dyn Store>) {
+    let a = rich_alert("MS04-039");
+    import_one(&*store, a.clone()).await;
+    let mut b = a.clone();
+    b.updated = Some(d("2005-01-01"));
+    b.packages[0].files[0].version = Some("3.0.1200.409".into());
+    import_one(&*store, b.clone()).await;
+
+    let r1 = store.get_revision("ms04-039", 1).await.unwrap().unwrap();
+    let r2 = store.get_revision("MS04-039", 2).await.unwrap().unwrap();
+    let current = store.get("MS04-039").await.unwrap().unwrap();
+    assert_eq!(r1.alert, a);
+    assert_eq!(r1.revision, 1);
+    assert_eq!(r2.alert, b);
+    assert_eq!(r2, current);
+    assert_eq!(r1.created_at, r2.created_at);
+    assert!(store.get_revision("MS04-039", 3).await.unwrap().is_none());
+    assert!(store.get_revision("MS04-039", 0).await.unwrap().is_none());
+    assert!(store.get_revision("MS99-999", 1).await.unwrap().is_none());
+}
+
+async fn an_id_may_change_case(store: Arc<dyn Store>) {
+    let a = alert("ms05-010", "2005-02-08");
+    import_one(&*store, a.clone()).await;
+    let mut b = a.clone();
+    b.id = "MS05-010".into();
+    b.updated = Some(d("2005-02-09"));
+    let out = import_one(&*store, b.clone()).await;
+    match &out {
+        Outcome::Revised {
+            id,
+            revision,
+            changes,
+        } => {
+            assert_eq!((id.as_str(), *revision), ("MS05-010", 2));
+            assert_eq!(paths(changes), vec!["id", "updated"]);
+        }
+        other => panic!("expected a revision, got {other:?}"),
+    }
+    assert_eq!(store.get("ms05-010").await.unwrap().unwrap().alert, b);
+    assert_eq!(
+        store
+            .get_revision("MS05-010", 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .alert,
+        a
+    );
+    let history = store.history("MS05-010").await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history.iter().all(|h| h.id == "MS05-010"));
+    assert_eq!(
+        ids(&store.list(&AlertFilter::default()).await.unwrap()),
+        vec!["MS05-010"]
+    );
+}
+
+/// Five alerts that differ in everything the listing filters on.
+async fn load_archive(store: &dyn Store) {
+    let aff = |names: &[&str]| -> Vec<Affected> {
+        names
+            .iter()
+            .map(|n| Affected {
+                software: (*n).into(),
+                platforms: "all".into(),
+            })
+            .collect()
+    };
+    let mut a = alert("MS05-001", "2005-01-12");
+    a.edition = Some(d("2005-01-12"));
+    a.severity = Some(Severity::Critical);
+    a.exploit_code = Some(true);
+    a.action = Some(Action::ApplyNow);
+    a.target = Some(Target {
+        server: true,
+        client: true,
+    });
+    a.affected = aff(&["Internet Explorer 6", "Windows XP"]);
+
+    let mut b = alert("MS05-002", "2005-01-12");
+    b.edition = Some(d("2005-01-12"));
+    b.registered = Some(d("2004-12-31"));
+    b.severity = Some(Severity::Important);
+    b.exploit_code = Some(false);
+    b.action = Some(Action::ApplySoon);
+    b.target = Some(Target {
+        server: true,
+        client: false,
+    });
+    b.affected = aff(&["Windows Server 2003"]);
+    b.reboot = vec![Reboot {
+        product: Some("Windows XP".into()),
+        required: RebootRequired::Yes,
+        note: None,
+    }];
+
+    let mut c = alert("MS04-045", "2004-12-15");
+    c.edition = Some(d("2004-12-15"));
+    c.severity = Some(Severity::Moderate);
+    c.action = Some(Action::WaitForSp);
+    c.target = Some(Target {
+        server: false,
+        client: true,
+    });
+    c.affected = aff(&["WINS"]);
+
+    // No edition: the registration date places it.
+    let mut dd = alert("MS04-044", "2004-12-20");
+    dd.registered = Some(d("2004-12-20"));
+    dd.severity = Some(Severity::Low);
+    dd.affected = aff(&["Windows_2000 100%"]);
+
+    // No date at all: last.
+    let mut e = alert("MS03-001", "2003-01-01");
+    e.updated = None;
+
+    // One batch, in no particular order.
+    let out = store
+        .import(vec![item(c), item(e), item(a), item(dd), item(b)])
+        .await
+        .unwrap();
+    assert!(out.iter().all(|o| matches!(o, Outcome::Created { .. })));
+}
+
+async fn list_is_newest_first(store: Arc<dyn Store>) {
+    load_archive(&*store).await;
+    let all = store.list(&AlertFilter::default()).await.unwrap();
+    assert_eq!(
+        ids(&all),
+        vec!["MS05-001", "MS05-002", "MS04-044", "MS04-045", "MS03-001"]
+    );
+    assert_eq!(store.count(&AlertFilter::default()).await.unwrap(), 5);
+}
+
+/// A filter made by `edit` from the default one.
+fn filter(edit: impl FnOnce(&mut AlertFilter)) -> AlertFilter {
+    let mut f = AlertFilter::default();
+    edit(&mut f);
+    f
+}
+
+async fn list_filters(store: Arc<dyn Store>) {
+    load_archive(&*store).await;
+    let (a, b, c, dd) = ("MS05-001", "MS05-002", "MS04-045", "MS04-044");
+    let product = |p: &str| {
+        let p = p.to_string();
+        filter(|f| f.product = Some(p))
+    };
+    let cases: Vec<(AlertFilter, Vec<&str>)> = vec![
+        (
+            filter(|f| f.min_severity = Some(Severity::Critical)),
+            vec![a],
+        ),
+        (
+            filter(|f| f.min_severity = Some(Severity::Important)),
+            vec![a, b],
+        ),
+        (
+            filter(|f| f.min_severity = Some(Severity::Low)),
+            vec![a, b, dd, c],
+        ),
+        (filter(|f| f.action = Some(Action::ApplySoon)), vec![b]),
+        (filter(|f| f.action = Some(Action::WaitForSp)), vec![c]),
+        (filter(|f| f.exploit_code = Some(true)), vec![a]),
+        (filter(|f| f.exploit_code = Some(false)), vec![b]),
+        (filter(|f| f.target = Some(TargetKind::Server)), vec![a, b]),
+        (filter(|f| f.target = Some(TargetKind::Client)), vec![a, c]),
+        // Products: case-insensitive substring of any product name.
+        (product("windows"), vec![a, b, dd]),
+        (product("INTERNET EXPLORER 6"), vec![a]),
+        // MS05-002 names it in a reboot row.
+        (product("windows xp"), vec![a, b]),
+        // `_` and `%` are literal, not wildcards.
+        (product("s_"), vec![dd]),
+        (product("100%"), vec![dd]),
+        (product("%"), vec![dd]),
+        (product("Exchange"), vec![]),
+        // Dates: the edition, else the registration date.
+        (filter(|f| f.year = Some(2005)), vec![a, b]),
+        (filter(|f| f.year = Some(2004)), vec![dd, c]),
+        (
+            filter(|f| (f.year, f.month) = (Some(2004), Some(12))),
+            vec![dd, c],
+        ),
+        (
+            filter(|f| (f.year, f.month) = (Some(2005), Some(1))),
+            vec![a, b],
+        ),
+        (
+            filter(|f| (f.year, f.month) = (Some(2004), Some(11))),
+            vec![],
+        ),
+        (
+            filter(|f| (f.year, f.month) = (Some(2004), Some(13))),
+            vec![],
+        ),
+        (filter(|f| f.month = Some(12)), vec![dd, c]),
+        // Filters combine.
+        (
+            filter(|f| {
+                f.year = Some(2005);
+                f.target = Some(TargetKind::Client);
+                f.product = Some("explorer".into());
+                f.min_severity = Some(Severity::Critical);
+                f.action = Some(Action::ApplyNow);
+                f.exploit_code = Some(true);
+            }),
+            vec![a],
+        ),
+        (
+            filter(|f| {
+                f.year = Some(2005);
+                f.target = Some(TargetKind::Client);
+                f.min_severity = Some(Severity::Important);
+                f.exploit_code = Some(false);
+            }),
+            vec![],
+        ),
+    ];
+    for (filter, expected) in cases {
+        let list = store.list(&filter).await.unwrap();
+        assert_eq!(ids(&list), expected, "list {filter:?}");
+        let n = store.count(&filter).await.unwrap();
+        assert_eq!(n, expected.len() as u64, "count {filter:?}");
+    }
+}
+
+async fn list_pages_and_counts(store: Arc<dyn Store>) {
+    load_archive(&*store).await;
+    let page = |limit: Option<u32>, offset: Option<u32>| AlertFilter {
+        limit,
+        offset,
+        ..Default::default()
+    };
+    let cases: Vec<(AlertFilter, Vec<&str>)> = vec![
+        (page(Some(2), None), vec!["MS05-001", "MS05-002"]),
+        (page(Some(2), Some(2)), vec!["MS04-044", "MS04-045"]),
+        (page(Some(2), Some(4)), vec!["MS03-001"]),
+        (page(Some(2), Some(5)), vec![]),
+        (page(None, Some(3)), vec!["MS04-045", "MS03-001"]),
+        (page(Some(0), None), vec![]),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(
+            ids(&store.list(&filter).await.unwrap()),
+            expected,
+            "{filter:?}"
+        );
+        // count ignores paging
+        assert_eq!(store.count(&filter).await.unwrap(), 5, "{filter:?}");
+    }
+    let windows = AlertFilter {
+        product: Some("windows".into()),
+        limit: Some(1),
+        offset: Some(1),
+        ..Default::default()
+    };
+    assert_eq!(ids(&store.list(&windows).await.unwrap()), vec!["MS05-002"]);
+    assert_eq!(store.count(&windows).await.unwrap(), 3);
+}
+
+async fn products_are_counted_by_name(store: Arc<dyn Store>) {
+    assert!(store.products().await.unwrap().is_empty());
+    load_archive(&*store).await;
+    let products = store.products().await.unwrap();
+    assert_eq!(
+        products,
+        vec![
+            ("Internet Explorer 6".to_string(), 1),
+            ("WINS".to_string(), 1),
+            ("Windows Server 2003".to_string(), 1),
+            ("Windows XP".to_string(), 2),
+            ("Windows_2000 100%".to_string(), 1),
+        ]
+    );
+}
+
+async fn products_follow_the_current_revision(store: Arc<dyn Store>) {
+    let mut a = alert("MS05-001", "2005-01-12");
+    a.affected = vec![Affected {
+        software: "Internet Explorer 6".into(),
+        platforms: "all".into(),
+    }];
+    import_one(&*store, a.clone()).await;
+    a.affected[0].software = "Internet Explorer 7".into();
+    a.updated = Some(d("2005-02-01"));
+    import_one(&*store, a).await;
+    assert_eq!(
+        store.products().await.unwrap(),
+        vec![("Internet Explorer 7".to_string(), 1)]
+    );
+    let f = AlertFilter {
+        product: Some("explorer 6".into()),
+        ..Default::default()
+    };
+    assert!(store.list(&f).await.unwrap().is_empty());
+}
+
+async fn a_batch_with_an_invalid_alert_writes_nothing(store: Arc<dyn Store>) {
+    let x = alert("MS05-001", "2005-01-12");
+    import_one(&*store, x.clone()).await;
+    let before_list = store.list(&AlertFilter::default()).await.unwrap();
+    let before_products = store.products().await.unwrap();
+
+    let mut x2 = x.clone();
+    x2.updated = Some(d("2005-02-01"));
+    x2.affected = vec![Affected {
+        software: "Windows XP".into(),
+        platforms: "SP2".into(),
+    }];
+    let z = alert("MS05-002", "2005-01-12");
+    for bad_id in ["MS05 003", "", "MS05-003\t", &"X".repeat(65)] {
+        let bad = alert(bad_id, "2005-01-12");
+        // The 1st item revises an alert, the 2nd is invalid, the 3rd is new.
+        let err = store
+            .import(vec![item(x2.clone()), item(bad), item(z.clone())])
+            .await
+            .expect_err("an invalid id must fail the batch");
+        match &err {
+            StoreError::InvalidAlert { id, reason } => {
+                assert_eq!(id, bad_id);
+                assert!(!reason.is_empty());
+            }
+            other => panic!("expected InvalidAlert, got {other:?}"),
+        }
+        assert_eq!(store.count(&AlertFilter::default()).await.unwrap(), 1);
+        assert_eq!(
+            store.list(&AlertFilter::default()).await.unwrap(),
+            before_list
+        );
+        assert_eq!(store.products().await.unwrap(), before_products);
+        assert_eq!(store.history("MS05-001").await.unwrap().len(), 1);
+        assert!(store.get("MS05-002").await.unwrap().is_none());
+        assert!(store.history("MS05-002").await.unwrap().is_empty());
+        assert_eq!(store.get("MS05-001").await.unwrap().unwrap().alert, x);
+    }
+    // The same batch without the invalid item goes in.
+    let out = store.import(vec![item(x2), item(z)]).await.unwrap();
+    assert!(matches!(out[0], Outcome::Revised { revision: 2, .. }));
+    assert!(matches!(out[1], Outcome::Created { revision: 1, .. }));
+}
+
+async fn invalid_ids_name_the_reason(store: Arc<dyn Store>) {
+    let too_long = "A".repeat(65);
+    let cases = [
+        ("", "empty"),
+        ("MS05 001", "whitespace"),
+        ("MS05-001\u{7}", "control"),
+        (too_long.as_str(), "64"),
+    ];
+    for (id, word) in cases {
+        let err = store
+            .import(vec![item(alert(id, "2005-01-12"))])
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(word), "{msg:?} should say {word}");
+        assert!(
+            msg.contains(&format!("{id:?}")),
+            "{msg:?} should name {id:?}"
+        );
+    }
+    // 64 characters is fine.
+    let long = "A".repeat(64);
+    import_one(&*store, alert(&long, "2005-01-12")).await;
+    assert!(store.get(&long).await.unwrap().is_some());
+    assert_eq!(store.count(&AlertFilter::default()).await.unwrap(), 1);
+}
+
+async fn a_batch_sees_its_own_writes(store: Arc<dyn Store>) {
+    let a1 = alert("MS05-001", "2005-01-12");
+    let mut a2 = a1.clone();
+    a2.updated = Some(d("2005-01-20"));
+    a2.kbs = vec!["123456".into()];
+    let mut old = a1.clone();
+    old.title = "older".into();
+    old.updated = Some(d("2005-01-01"));
+    let mut lower = a2.clone();
+    lower.id = "ms05-001".into();
+    lower.updated = Some(d("2005-01-21"));
+
+    let out = store
+        .import(vec![
+            item(a1),
+            item(a2.clone()),
+            item(a2.clone()),
+            item(old),
+            item(lower.clone()),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        out[0],
+        Outcome::Created {
+            id: "MS05-001".into(),
+            revision: 1
+        }
+    );
+    assert!(matches!(&out[1], Outcome::Revised { revision: 2, .. }));
+    assert_eq!(
+        out[2],
+        Outcome::Unchanged {
+            id: "MS05-001".into(),
+            revision: 2
+        }
+    );
+    assert!(matches!(&out[3], Outcome::Stale { revision: 2, .. }));
+    assert!(matches!(&out[4], Outcome::Revised { id, revision: 3, .. } if id == "ms05-001"));
+    let history = store.history("MS05-001").await.unwrap();
+    assert_eq!(
+        history.iter().map(|h| h.revision).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    // One batch, one recording time.
+    assert!(history
+        .iter()
+        .all(|h| h.recorded_at == history[0].recorded_at));
+    assert_eq!(store.get("MS05-001").await.unwrap().unwrap().alert, lower);
+    assert_eq!(
+        store
+            .get_revision("MS05-001", 2)
+            .await
+            .unwrap()
+            .unwrap()
+            .alert,
+        a2
+    );
+    assert_eq!(store.count(&AlertFilter::default()).await.unwrap(), 1);
+}
+
+async fn an_empty_batch_does_nothing(store: Arc<dyn Store>) {
+    assert_eq!(store.import(Vec::new()).await.unwrap(), Vec::new());
+    assert_eq!(store.count(&AlertFilter::default()).await.unwrap(), 0);
+    assert!(store
+        .list(&AlertFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn concurrent_imports_queue(store: Arc<dyn Store>) {
+    // Several writers at once, all creating or revising the same alerts:
+    // each import waits for the one before instead of failing.
+    let batch = |n: u32| {
+        (0..4)
+            .map(|i| {
+                let mut a = alert(&format!("MS05-00{i}"), "2005-01-12");
+                a.kbs = vec![n.to_string()];
+                item(a)
+            })
+            .collect::<Vec<_>>()
+    };
+    let runs = (0..4).map(|n| {
+        let store = store.clone();
+        let items = batch(n);
+        async move { store.import(items).await }
+    });
+    let outcomes: Vec<Outcome> = futures_join_all(runs)
+        .await
+        .into_iter()
+        .flat_map(|r| r.expect("every import succeeds"))
+        .collect();
+    assert_eq!(store.count(&AlertFilter::default()).await.unwrap(), 4);
+    for i in 0..4 {
+        let id = format!("MS05-00{i}");
+        let mine = || outcomes.iter().filter(|o| o.id() == id);
+        let created = mine()
+            .filter(|o| matches!(o, Outcome::Created { .. }))
+            .count();
+        let written = mine()
+            .filter(|o| matches!(o, Outcome::Created { .. } | Outcome::Revised { .. }))
+            .count();
+        assert_eq!(created, 1, "{id}: {outcomes:?}");
+        // Every revision reported was recorded, and nothing else.
+        let history = store.history(&id).await.unwrap();
+        assert_eq!(history.len(), written, "{id}");
+    }
+}
+
+/// Runs the futures concurrently on the test's runtime, results in order.
+async fn futures_join_all<F, T>(futures: impl IntoIterator<Item = F>) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// One back end only.
+
+#[tokio::test]
+async fn sqlite_file_is_created_with_its_directories_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a").join("b").join("hfr.sqlite");
+    let store = hfr_store::open(&DbLocation::parse(&format!("sqlite://{}", path.display())))
+        .await
+        .unwrap();
+    import_one(&*store, alert("MS05-001", "2005-01-12")).await;
+    assert!(path.is_file());
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_reopening_keeps_the_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hfr.sqlite");
+    let a = rich_alert("MS04-039");
+    {
+        let store = hfr_store::open(&DbLocation::Sqlite(path.clone()))
+            .await
+            .unwrap();
+        import_one(&*store, a.clone()).await;
+        let mut b = a.clone();
+        b.updated = Some(d("2005-01-01"));
+        import_one(&*store, b).await;
+    }
+    for _ in 0..2 {
+        let store = hfr_store::open(&DbLocation::Sqlite(path.clone()))
+            .await
+            .unwrap();
+        assert_eq!(store.get("MS04-039").await.unwrap().unwrap().revision, 2);
+        assert_eq!(
+            store
+                .get_revision("MS04-039", 1)
+                .await
+                .unwrap()
+                .unwrap()
+                .alert,
+            a
+        );
+        assert_eq!(store.history("MS04-039").await.unwrap().len(), 2);
+        assert_eq!(store.count(&AlertFilter::default()).await.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn sqlite_reports_a_corrupt_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hfr.sqlite");
+    let store = hfr_store::open(&DbLocation::Sqlite(path.clone()))
+        .await
+        .unwrap();
+    import_one(&*store, alert("MS05-001", "2005-01-12")).await;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE alerts SET document = '{broken'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    match store.get("MS05-001").await {
+        Err(StoreError::Corrupt { id, revision, .. }) => {
+            assert_eq!((id.as_str(), revision), ("MS05-001", 1));
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    // An import over a corrupt row fails and changes nothing.
+    let err = store
+        .import(vec![item(alert("MS05-001", "2005-02-01"))])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert_eq!(store.history("MS05-001").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn open_errors_name_the_location_without_the_password() {
+    /// The message with its causes, as `hfr` prints it.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut out = e.to_string();
+        let mut cur = e.source();
+        while let Some(s) = cur {
+            out.push_str(&format!(": {s}"));
+            cur = s.source();
+        }
+        out
+    }
+
+    let err = hfr_store::open(&DbLocation::parse("mysql://u:pw@localhost/db"))
+        .await
+        .err()
+        .expect("unknown scheme");
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    assert!(chain(&err).contains("unsupported"), "{err}");
+    assert!(!chain(&err).contains("pw@"), "{err}");
+
+    // Nothing listens on port 1.
+    let url = "postgres://hfr:s3cret-pw@127.0.0.1:1/hfr";
+    let err = hfr_store::open(&DbLocation::parse(url))
+        .await
+        .err()
+        .expect("nothing listens on port 1");
+    let msg = chain(&err);
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    assert!(msg.contains("refused"), "{msg}");
+    assert!(msg.contains("postgres://hfr:***@127.0.0.1:1/hfr"), "{msg}");
+    assert!(!msg.contains("s3cret"), "{msg}");
+    assert!(!format!("{err:?}").contains("s3cret"), "{err:?}");
+}
+
+#[tokio::test]
+async fn postgres_reopening_keeps_the_archive() {
+    let Some(db) = pg_db().await else { return };
+    let url = with_database(&db.admin_url, &db.name);
+    import_one(&*db.store, rich_alert("MS04-039")).await;
+    for _ in 0..2 {
+        let store = hfr_store::open(&DbLocation::parse(&url)).await.unwrap();
+        assert_eq!(store.backend(), "postgres");
+        assert_eq!(
+            store.get("ms04-039").await.unwrap().unwrap().alert,
+            rich_alert("MS04-039")
+        );
+        assert_eq!(store.count(&AlertFilter::default()).await.unwrap(), 1);
+    }
+}
+
+#[test]
+fn with_database_replaces_only_the_name() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:55432/postgres", "t1"),
+        "postgres://postgres@127.0.0.1:55432/t1"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h:1/postgres?sslmode=disable", "t1"),
+        "postgres://u:p@h:1/t1?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
+}
