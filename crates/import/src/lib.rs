@@ -50,12 +50,26 @@ pub struct Parsed {
 pub enum ImportError {
     #[error("{file}: the file is empty")]
     Empty { file: String },
-    #[error("{file}: line {line}: binary data (a NUL byte at byte offset {offset}), not a text page")]
-    Binary { file: String, line: usize, offset: usize },
+    #[error(
+        "{file}: line {line}: binary data (a NUL byte at byte offset {offset}), not a text page"
+    )]
+    Binary {
+        file: String,
+        line: usize,
+        offset: usize,
+    },
     #[error("{file}: line {line}: bytes that are neither UTF-8, Shift_JIS nor EUC-JP text (byte offset {offset})")]
-    Encoding { file: String, line: usize, offset: usize },
+    Encoding {
+        file: String,
+        line: usize,
+        offset: usize,
+    },
     #[error("{file}: line {line}: {reason}")]
-    NotAHotFixPage { file: String, line: usize, reason: String },
+    NotAHotFixPage {
+        file: String,
+        line: usize,
+        reason: String,
+    },
 }
 
 /// Reads one HotFix Alert page from raw bytes: decodes it (UTF-8, Shift_JIS or

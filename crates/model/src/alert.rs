@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::enums::*;
 
 /// One HotFix Alert.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Alert {
     /// 脆弱性識別番号, the bulletin id, e.g. `MS04-035`. The identifier line wins
@@ -89,47 +89,6 @@ pub struct Alert {
     /// Sections this model has no place for, kept with their titles so that no
     /// text is ever dropped.
     pub notes: Vec<Note>,
-}
-
-impl Default for Alert {
-    fn default() -> Self {
-        Alert {
-            id: String::new(),
-            kbs: Vec::new(),
-            edition: None,
-            registered: None,
-            updated: None,
-            severity: None,
-            exploit_code: None,
-            action: None,
-            reboot: Vec::new(),
-            uninstall: None,
-            target: None,
-            references: Vec::new(),
-            supersedes: Vec::new(),
-            title: String::new(),
-            vendor_title: None,
-            urgency: None,
-            risk: None,
-            attack_vectors: None,
-            impacts: None,
-            summary: None,
-            vulnerabilities: Vec::new(),
-            affected: Vec::new(),
-            lab_tests: Vec::new(),
-            lab_notes: Vec::new(),
-            details: None,
-            downloads: Vec::new(),
-            packages: Vec::new(),
-            verification: Vec::new(),
-            workarounds: Vec::new(),
-            rollout: Vec::new(),
-            rollout_basis: None,
-            tool_display: Vec::new(),
-            additions: Vec::new(),
-            notes: Vec::new(),
-        }
-    }
 }
 
 /// 再起動の必要性 for one product (or for the whole fix when `product` is null).
