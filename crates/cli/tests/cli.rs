@@ -1,0 +1,217 @@
+//! The `hfr` binary as a user runs it: real processes, a real SQLite file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+struct Archive {
+    dir: tempfile::TempDir,
+}
+
+impl Archive {
+    fn new() -> Self {
+        Archive {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("archive.sqlite")
+    }
+
+    fn hfr(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hfr"));
+        cmd.arg("--db").arg(self.db()).args(args);
+        cmd.env_remove("HFR_DB");
+        cmd.output().expect("run hfr")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.hfr(args);
+        assert!(
+            out.status.success(),
+            "hfr {args:?} failed: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).expect("JSON output")
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn help_lists_the_subcommands_and_usage_errors_exit_2() {
+    let a = Archive::new();
+    let help = a.ok(&["--help"]);
+    for sub in ["parse", "import", "list", "show", "history", "edit", "schema"] {
+        assert!(help.contains(sub), "help lacks {sub}");
+    }
+    assert_eq!(a.hfr(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(a.hfr(&["show"]).status.code(), Some(2));
+    assert_eq!(a.hfr(&["list", "--severity", "9"]).status.code(), Some(2));
+}
+
+#[test]
+fn parse_prints_json_and_stores_nothing() {
+    let a = Archive::new();
+    let page = fixture("ms05-999.txt");
+    let v = a.json(&["parse", s(&page)]);
+    assert_eq!(v["id"], "MS05-999");
+    assert_eq!(v["severity"], 2);
+    assert_eq!(v["exploit_code"], true);
+    assert_eq!(v["action"], "apply_soon");
+    assert_eq!(v["packages"][0]["files"][0]["version"], "5.2.3790.321");
+    assert_eq!(v["packages"][0]["files"][0]["size"], 201728);
+    assert_eq!(v["rollout"][0]["minutes"]["500"], 95);
+    let list = a.json(&["list", "--json"]);
+    assert_eq!(list, serde_json::json!([]));
+}
+
+#[test]
+fn import_list_show_history_and_edit() {
+    let a = Archive::new();
+    let page = fixture("ms05-999.txt");
+    let out = a.ok(&["import", s(&page)]);
+    assert!(out.contains("MS05-999: stored as revision 1"), "{out}");
+
+    // The same page again changes nothing.
+    let out = a.ok(&["import", s(&page)]);
+    assert!(out.contains("unchanged"), "{out}");
+
+    let list = a.ok(&["list"]);
+    assert!(list.contains("MS05-999"));
+    assert!(list.contains("2 重要"));
+    assert!(list.contains("早期適用"));
+
+    let shown = a.ok(&["show", "ms05-999"]);
+    for label in ["深刻度", "対策", "適用されるファイル情報", "testsvc.dll", "201,728", "確認方法", "予想適用時間", "1時間35分"] {
+        assert!(shown.contains(label), "show lacks {label}:\n{shown}");
+    }
+
+    // show --json is the same alert parse produced.
+    let parsed = a.json(&["parse", s(&page)]);
+    let stored = a.json(&["show", "MS05-999", "--json"]);
+    assert_eq!(parsed, stored);
+
+    // An analyst's edit is a new revision; the old one stays readable.
+    let out = a.ok(&["edit", "MS05-999", "--set", "severity=1", "--author", "analyst"]);
+    assert!(out.contains("revision 2"), "{out}");
+    let current = a.json(&["show", "MS05-999", "--json"]);
+    assert_eq!(current["severity"], 1);
+    assert_ne!(current["updated"], parsed["updated"], "updated must move");
+    let old = a.json(&["show", "MS05-999", "--revision", "1", "--json"]);
+    assert_eq!(old["severity"], 2);
+
+    let history = a.json(&["history", "MS05-999", "--json"]);
+    let revs = history.as_array().expect("array");
+    assert_eq!(revs.len(), 2);
+    assert_eq!(revs[1]["source"]["kind"], "edit");
+    assert_eq!(revs[1]["source"]["name"], "analyst");
+    assert!(revs[1]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .any(|c| c["path"] == "severity"));
+
+    // The original page is kept with revision 1.
+    let source = a.ok(&["show", "MS05-999", "--revision", "1", "--source"]);
+    assert_eq!(source, std::fs::read_to_string(&page).expect("fixture"));
+}
+
+#[test]
+fn a_broken_file_stores_nothing_unless_keep_going() {
+    let a = Archive::new();
+    let good = fixture("ms05-999.txt");
+    let bad = a.write("broken.txt", b"\x00\x01\x02binary\x00");
+    let out = a.hfr(&["import", s(&good), s(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.txt"), "{err}");
+    assert!(err.contains("nothing was stored"), "{err}");
+    assert_eq!(a.json(&["list", "--json"]), serde_json::json!([]));
+
+    let out = a.hfr(&["import", "--keep-going", s(&good), s(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(a.json(&["list", "--json"]).as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn errors_name_what_is_wrong_and_exit_1() {
+    let a = Archive::new();
+    let out = a.hfr(&["show", "MS99-999"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MS99-999"));
+
+    let html = a.write("page.html", b"<!DOCTYPE html>\n<html><body>hello</body></html>\n");
+    let out = a.hfr(&["parse", s(&html)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("page.html"));
+
+    let missing = a.dir.path().join("nope.txt");
+    let out = a.hfr(&["import", s(&missing)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.txt"));
+
+    // An edit that breaks the JSON or renames the alert stores nothing.
+    a.ok(&["import", s(&fixture("ms05-999.txt"))]);
+    let broken = a.write("edit.json", b"{ \"id\": \"MS05-999\", \"severity\": 7 }");
+    let out = a.hfr(&["edit", "MS05-999", "--file", s(&broken)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("edit.json"));
+    let renamed = a.write("rename.json", b"{ \"id\": \"MS05-998\" }");
+    let out = a.hfr(&["edit", "MS05-999", "--file", s(&renamed)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(a.json(&["history", "MS05-999", "--json"]).as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn list_filters() {
+    let a = Archive::new();
+    a.ok(&["import", s(&fixture("ms05-999.txt"))]);
+    let n = |args: &[&str]| {
+        let mut full = vec!["list", "--json"];
+        full.extend_from_slice(args);
+        a.json(&full).as_array().map(Vec::len).unwrap_or(0)
+    };
+    assert_eq!(n(&[]), 1);
+    assert_eq!(n(&["--severity", "2"]), 1);
+    assert_eq!(n(&["--severity", "緊急"]), 0);
+    assert_eq!(n(&["--action", "早期適用"]), 1);
+    assert_eq!(n(&["--action", "apply_now"]), 0);
+    assert_eq!(n(&["--exploit-code"]), 1);
+    assert_eq!(n(&["--exploit-code=false"]), 0);
+    assert_eq!(n(&["--target", "server"]), 1);
+    assert_eq!(n(&["--target", "client"]), 0);
+    assert_eq!(n(&["--product", "windows server 2003"]), 1);
+    assert_eq!(n(&["--product", "Exchange"]), 0);
+    assert_eq!(n(&["--year", "2005", "--month", "6"]), 1);
+    assert_eq!(n(&["--year", "2004"]), 0);
+}
+
+#[test]
+fn schema_command_prints_the_checked_in_schema() {
+    let a = Archive::new();
+    let printed: serde_json::Value = serde_json::from_str(&a.ok(&["schema"])).expect("json");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/alert.schema.json");
+    let on_disk: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).expect("schema file")).expect("json");
+    assert_eq!(printed, on_disk);
+}
