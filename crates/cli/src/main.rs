@@ -19,8 +19,10 @@ use clap::{Parser, Subcommand};
 /// workarounds, rollout times), imported from HotFix Alert pages.
 #[derive(Debug, Parser)]
 #[command(name = "hfr", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Archive: SQLite at the default path unless --db or HFR_DB says otherwise.\n\
-    Exit codes: 0 ok, 1 error, 2 usage.")]
+#[command(
+    after_help = "Archive: SQLite at the default path unless --db or HFR_DB says otherwise.\n\
+    Exit codes: 0 ok, 1 error, 2 usage."
+)]
 struct Cli {
     /// The archive: a SQLite file path (created if missing) or a postgres:// URL.
     #[arg(long, global = true, env = "HFR_DB", value_name = "PATH|URL")]

@@ -4,9 +4,7 @@
 
 use std::fmt::Write;
 
-use hfr_model::{
-    Action, Alert, LabResult, Package, PackageFile, Severity, VerificationCheck,
-};
+use hfr_model::{Action, Alert, LabResult, Package, PackageFile, Severity, VerificationCheck};
 use hfr_store::StoredAlert;
 
 use crate::output::table;
@@ -132,7 +130,14 @@ fn header(out: &mut String, a: &Alert, stored: &StoredAlert) {
         ("対策", action(a.action)),
         ("再起動の必要性", reboot),
         ("アンインストール", yes_no(a.uninstall, "可", "不可")),
-        ("対象環境", if target.is_empty() { "-".into() } else { target }),
+        (
+            "対象環境",
+            if target.is_empty() {
+                "-".into()
+            } else {
+                target
+            },
+        ),
         (
             "脆弱性識別番号",
             std::iter::once(a.id.clone())
@@ -185,10 +190,18 @@ fn header(out: &mut String, a: &Alert, stored: &StoredAlert) {
     if let Some(u) = &a.urgency {
         let mut s = u.text.clone();
         if let Some(e) = u.exploit_published {
-            s.push_str(if e { " [攻撃コード公開]" } else { " [攻撃コード未公開]" });
+            s.push_str(if e {
+                " [攻撃コード公開]"
+            } else {
+                " [攻撃コード未公開]"
+            });
         }
         if let Some(e) = u.attacks_seen {
-            s.push_str(if e { " [攻撃事例あり]" } else { " [攻撃事例なし]" });
+            s.push_str(if e {
+                " [攻撃事例あり]"
+            } else {
+                " [攻撃事例なし]"
+            });
         }
         let _ = writeln!(out, "{}  {s}", crate::output::pad("対応の緊急性", 16));
     }
@@ -235,7 +248,11 @@ fn body(out: &mut String, a: &Alert) {
             .iter()
             .map(|x| vec![x.software.clone(), x.platforms.clone()])
             .collect();
-        indent_table(out, &["影響を受けるソフトウェア", "対象プラットフォーム"], &rows);
+        indent_table(
+            out,
+            &["影響を受けるソフトウェア", "対象プラットフォーム"],
+            &rows,
+        );
     }
     if !a.lab_tests.is_empty() {
         heading(out, "DA Lab 適用テストの結果");
@@ -272,7 +289,13 @@ fn body(out: &mut String, a: &Alert) {
                 ]
             })
             .collect();
-        indent_table(out, &["プラットフォーム", "Windows Update/SUSの表示"], &rows);
+        let channel = a
+            .downloads
+            .iter()
+            .find_map(|d| d.channel.as_deref())
+            .unwrap_or("Windows Update/SUS");
+        let column = format!("{channel}の表示");
+        indent_table(out, &["プラットフォーム", &column], &rows);
     }
     if !a.packages.is_empty() {
         heading(out, "適用されるファイル情報");
@@ -291,7 +314,11 @@ fn body(out: &mut String, a: &Alert) {
                 VerificationCheck::KeyExists => "キーが存在すること".to_string(),
                 VerificationCheck::Other { text } => text.clone(),
             };
-            let _ = writeln!(out, "  {}:\n    {}\n    → {check}", v.platforms, v.registry_key);
+            let _ = writeln!(
+                out,
+                "  {}:\n    {}\n    → {check}",
+                v.platforms, v.registry_key
+            );
         }
     }
     if !a.workarounds.is_empty() {
@@ -404,7 +431,15 @@ fn package(out: &mut String, p: &Package) {
         opt(&p.version),
         size(p.size)
     );
-    const HEADER: [&str; 7] = ["分岐", "展開フォルダ", "ファイル名", "日付", "バージョン", "サイズ", "機能"];
+    const HEADER: [&str; 7] = [
+        "分岐",
+        "展開フォルダ",
+        "ファイル名",
+        "日付",
+        "バージョン",
+        "サイズ",
+        "機能",
+    ];
     if !p.files.is_empty() {
         indent_table(out, &HEADER, &file_rows(&p.files));
     }

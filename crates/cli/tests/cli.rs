@@ -61,7 +61,9 @@ fn s(p: &Path) -> &str {
 fn help_lists_the_subcommands_and_usage_errors_exit_2() {
     let a = Archive::new();
     let help = a.ok(&["--help"]);
-    for sub in ["parse", "import", "list", "show", "history", "edit", "schema"] {
+    for sub in [
+        "parse", "import", "list", "show", "history", "edit", "schema",
+    ] {
         assert!(help.contains(sub), "help lacks {sub}");
     }
     assert_eq!(a.hfr(&["frobnicate"]).status.code(), Some(2));
@@ -102,7 +104,16 @@ fn import_list_show_history_and_edit() {
     assert!(list.contains("早期適用"));
 
     let shown = a.ok(&["show", "ms05-999"]);
-    for label in ["深刻度", "対策", "適用されるファイル情報", "testsvc.dll", "201,728", "確認方法", "予想適用時間", "1時間35分"] {
+    for label in [
+        "深刻度",
+        "対策",
+        "適用されるファイル情報",
+        "testsvc.dll",
+        "201,728",
+        "確認方法",
+        "予想適用時間",
+        "1時間35分",
+    ] {
         assert!(shown.contains(label), "show lacks {label}:\n{shown}");
     }
 
@@ -112,7 +123,14 @@ fn import_list_show_history_and_edit() {
     assert_eq!(parsed, stored);
 
     // An analyst's edit is a new revision; the old one stays readable.
-    let out = a.ok(&["edit", "MS05-999", "--set", "severity=1", "--author", "analyst"]);
+    let out = a.ok(&[
+        "edit",
+        "MS05-999",
+        "--set",
+        "severity=1",
+        "--author",
+        "analyst",
+    ]);
     assert!(out.contains("revision 2"), "{out}");
     let current = a.json(&["show", "MS05-999", "--json"]);
     assert_eq!(current["severity"], 1);
@@ -150,7 +168,10 @@ fn a_broken_file_stores_nothing_unless_keep_going() {
 
     let out = a.hfr(&["import", "--keep-going", s(&good), s(&bad)]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(a.json(&["list", "--json"]).as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        a.json(&["list", "--json"]).as_array().map(Vec::len),
+        Some(1)
+    );
 }
 
 #[test]
@@ -160,7 +181,10 @@ fn errors_name_what_is_wrong_and_exit_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("MS99-999"));
 
-    let html = a.write("page.html", b"<!DOCTYPE html>\n<html><body>hello</body></html>\n");
+    let html = a.write(
+        "page.html",
+        b"<!DOCTYPE html>\n<html><body>hello</body></html>\n",
+    );
     let out = a.hfr(&["parse", s(&html)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("page.html"));
@@ -179,7 +203,12 @@ fn errors_name_what_is_wrong_and_exit_1() {
     let renamed = a.write("rename.json", b"{ \"id\": \"MS05-998\" }");
     let out = a.hfr(&["edit", "MS05-999", "--file", s(&renamed)]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(a.json(&["history", "MS05-999", "--json"]).as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        a.json(&["history", "MS05-999", "--json"])
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 }
 
 #[test]

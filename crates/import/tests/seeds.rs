@@ -103,7 +103,27 @@ fn dl(platform: &str, update: Option<&str>, note: Option<&str>) -> Download {
         platform: platform.into(),
         update_name: update.map(str::to_string),
         note: note.map(str::to_string),
+        channel: None,
     }
+}
+
+/// The downloads without their channel (asserted once per page by `channel`).
+fn download_rows(downloads: &[Download]) -> Vec<Download> {
+    downloads
+        .iter()
+        .cloned()
+        .map(|d| Download { channel: None, ..d })
+        .collect()
+}
+
+/// The one channel every download row of a page names.
+fn channel(downloads: &[Download]) -> Option<String> {
+    let first = downloads.first()?.channel.clone();
+    assert!(
+        downloads.iter().all(|d| d.channel == first),
+        "rows disagree on the channel"
+    );
+    first
 }
 
 fn filelist(platforms: &str, key: &str) -> Verification {
@@ -246,7 +266,7 @@ fn seed_000_ms04_035() {
     assert_eq!(paragraphs(&a.details), 2);
     assert!(a.details.as_deref().unwrap().contains("DNS照合"));
     assert_eq!(
-        a.downloads,
+        download_rows(&a.downloads),
         [
             dl("Exchange Server 2003", None, None),
             dl(
@@ -256,6 +276,7 @@ fn seed_000_ms04_035() {
             ),
         ]
     );
+    assert_eq!(channel(&a.downloads).as_deref(), Some("Windows Update/SUS"));
     assert_eq!(
         a.packages,
         [
@@ -432,7 +453,7 @@ fn seed_001_ms04_045() {
     assert!(a.lab_notes[2].text.contains("(870763)"));
     assert_eq!(a.details, None);
     assert_eq!(
-        a.downloads,
+        download_rows(&a.downloads),
         [
             dl(
                 "Windows NT Server 4.0 SP6a",
@@ -455,6 +476,10 @@ fn seed_001_ms04_045() {
                 None
             ),
         ]
+    );
+    assert_eq!(
+        channel(&a.downloads).as_deref(),
+        Some("Windows Update/Office Update/SUS")
     );
     let sys32 = "%SystemRoot%\\system32\\";
     assert_eq!(
@@ -675,7 +700,7 @@ fn seed_002_ms05_017_table_rendering() {
         .contains("Windows NT 4.0 SP6aについては"));
     assert!(a.lab_notes[3].text.contains("「メッセージ キューの脆弱性"));
     assert_eq!(
-        a.downloads,
+        download_rows(&a.downloads),
         [
             dl(
                 "Windows 2000 SP3/SP4",
@@ -689,6 +714,7 @@ fn seed_002_ms05_017_table_rendering() {
             ),
         ]
     );
+    assert_eq!(channel(&a.downloads).as_deref(), Some("Windows Update/SUS"));
     let s32 = "%SystemRoot%\\system32\\";
     let drv = "%SystemRoot%\\System32\\drivers\\";
     let w2k = |n, dt, v, s, desc| f(None, s32, n, dt, v, s, desc);
@@ -1041,12 +1067,13 @@ fn seed_003_ms04_039_with_re_release() {
         .text
         .contains("\\SP2\\セキュリティ更新プログラム KB888258"));
     assert_eq!(
-        a.downloads,
+        download_rows(&a.downloads),
         [
             dl("Proxy Server 2.0 SP1", None, Some("未対応")),
             dl("ISA Server 2000 SP1/SP2", None, Some("未対応"))
         ]
     );
+    assert_eq!(channel(&a.downloads).as_deref(), Some("Windows Update/SUS"));
     let isa = "%ProgramFiles%\\Microsoft ISA Server";
     let proxy = "\\inetpub\\scripts\\proxy\\";
     let msp = "\\msp\\";
@@ -1358,7 +1385,7 @@ fn seed_004_ms06_035_with_vulnerabilities() {
         .text
         .contains("\n• Windows XP 用セキュリティ更新プログラム (KB917159)\n"));
     assert_eq!(
-        a.downloads,
+        download_rows(&a.downloads),
         [
             dl(
                 "Windows 2000 SP4",
@@ -1377,6 +1404,7 @@ fn seed_004_ms06_035_with_vulnerabilities() {
             ),
         ]
     );
+    assert_eq!(channel(&a.downloads).as_deref(), Some("WU/MU/SUS/WSUS"));
     let drv = "%SystemRoot%\\system32\\drivers\\";
     assert_eq!(
         a.packages,

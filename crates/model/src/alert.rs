@@ -197,6 +197,10 @@ pub struct Download {
     /// A remark in place of a name, e.g. `未対応` (not offered there).
     #[serde(default)]
     pub note: Option<String>,
+    /// The channel whose display name `update_name` is, from the table's
+    /// column header, e.g. `Windows Update/SUS` or `WU/MU/SUS/WSUS`.
+    #[serde(default)]
+    pub channel: Option<String>,
 }
 
 /// One update package (the file an administrator downloads) and what it installs.
@@ -336,7 +340,10 @@ impl Alert {
         let mut out = self.packages.clone();
         for addition in &self.additions {
             for p in &addition.packages {
-                match out.iter_mut().find(|q| q.file.eq_ignore_ascii_case(&p.file)) {
+                match out
+                    .iter_mut()
+                    .find(|q| q.file.eq_ignore_ascii_case(&p.file))
+                {
                     Some(q) => {
                         let platform = q.platform.clone();
                         *q = p.clone();
@@ -452,8 +459,18 @@ mod tests {
     fn a_re_release_replaces_the_package_of_the_same_name() {
         let mut a = Alert {
             packages: vec![
-                pkg(Some("ISA Server 2000 SP1/SP2"), "ISA2000-KB1.exe", "1", &["a.dll"]),
-                pkg(Some("Proxy Server 2.0 SP1"), "PROXY-KB1.exe", "1", &["p.dll"]),
+                pkg(
+                    Some("ISA Server 2000 SP1/SP2"),
+                    "ISA2000-KB1.exe",
+                    "1",
+                    &["a.dll"],
+                ),
+                pkg(
+                    Some("Proxy Server 2.0 SP1"),
+                    "PROXY-KB1.exe",
+                    "1",
+                    &["p.dll"],
+                ),
             ],
             ..Alert::default()
         };
@@ -496,6 +513,9 @@ mod tests {
             }],
             ..Alert::default()
         };
-        assert_eq!(a.products(), vec!["ISA Server 2000", "Exchange Server 2003"]);
+        assert_eq!(
+            a.products(),
+            vec!["ISA Server 2000", "Exchange Server 2003"]
+        );
     }
 }

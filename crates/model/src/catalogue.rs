@@ -101,7 +101,8 @@ mod tests {
                 .unwrap();
         assert_eq!(p, "Windows NT Server 4.0 Terminal Server Edition");
         assert_eq!(rest, "Windows NT");
-        let (p, rest) = split_product_prefix("Proxy Server 2.0 Windows NT Server 4.0 SP3以降").unwrap();
+        let (p, rest) =
+            split_product_prefix("Proxy Server 2.0 Windows NT Server 4.0 SP3以降").unwrap();
         assert_eq!(p, "Proxy Server 2.0");
         assert_eq!(rest, "Windows NT Server 4.0 SP3以降");
     }

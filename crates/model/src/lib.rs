@@ -21,8 +21,8 @@
 mod alert;
 pub mod catalogue;
 pub mod diff;
-pub mod revision;
 mod enums;
+pub mod revision;
 
 pub use alert::*;
 pub use enums::*;

@@ -34,7 +34,12 @@ pub enum Decision {
 /// `updated` date did not move past the current one (an analyst's edit, or a page
 /// re-imported with corrections), `updated` is set to `today` so readers see the
 /// alert was updated. `force` records an older page anyway.
-pub fn decide(current: Option<&Alert>, mut incoming: Alert, today: NaiveDate, force: bool) -> Decision {
+pub fn decide(
+    current: Option<&Alert>,
+    mut incoming: Alert,
+    today: NaiveDate,
+    force: bool,
+) -> Decision {
     let Some(current) = current else {
         return Decision::Create(incoming);
     };
@@ -93,7 +98,10 @@ mod tests {
     #[test]
     fn the_same_page_again_changes_nothing() {
         let a = alert("2004-11-11");
-        assert_eq!(decide(Some(&a), a.clone(), d("2026-11-22"), false), Decision::Unchanged);
+        assert_eq!(
+            decide(Some(&a), a.clone(), d("2026-11-22"), false),
+            Decision::Unchanged
+        );
     }
 
     #[test]

@@ -328,6 +328,7 @@ fn rich_alert(id: &str) -> Alert {
             platform: "ISA Server 2000".into(),
             update_name: Some("ISA Server 2000 用更新プログラム (KB888258)".into()),
             note: Some("未対応".into()),
+            channel: Some("Windows Update/SUS".into()),
         }],
         packages: vec![Package {
             platform: Some("ISA Server 2000 SP1/SP2".into()),

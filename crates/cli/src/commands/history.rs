@@ -41,7 +41,9 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
             vec![
                 r.revision.to_string(),
                 r.recorded_at.format("%Y-%m-%d %H:%M:%SZ").to_string(),
-                r.updated.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                r.updated
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 format!("{} {}", r.source.kind.as_str(), r.source.name),
                 what,
             ]

@@ -63,7 +63,9 @@ pub fn parse_severity(s: &str) -> Result<Severity, String> {
 
 pub fn parse_action(s: &str) -> Result<Action, String> {
     Action::parse(s).ok_or_else(|| {
-        format!("'{s}' is not an action (apply_now/至急適用, apply_soon/早期適用, wait_for_sp/SP待ち)")
+        format!(
+            "'{s}' is not an action (apply_now/至急適用, apply_soon/早期適用, wait_for_sp/SP待ち)"
+        )
     })
 }
 
@@ -97,7 +99,9 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
         .map(|r| {
             vec![
                 r.id.clone(),
-                r.edition.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                r.edition
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 render::severity(r.severity),
                 render::yes_no(r.exploit_code, "あり", "なし"),
                 render::action(r.action),
@@ -107,7 +111,10 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
         .collect();
     print!(
         "{}",
-        table(&["ID", "版", "深刻度", "攻撃コード", "対策", "タイトル"], &body)
+        table(
+            &["ID", "版", "深刻度", "攻撃コード", "対策", "タイトル"],
+            &body
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

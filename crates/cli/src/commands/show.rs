@@ -33,7 +33,10 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
     };
     let stored = stored.ok_or_else(|| match args.revision {
         Some(n) => anyhow!("{}: no revision {n} of this alert in the archive", args.id),
-        None => anyhow!("{}: no such alert in the archive (hfr list shows what is there)", args.id),
+        None => anyhow!(
+            "{}: no such alert in the archive (hfr list shows what is there)",
+            args.id
+        ),
     })?;
     if args.source {
         let source = store.source(&stored.alert.id, stored.revision).await?;

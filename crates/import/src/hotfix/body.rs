@@ -440,6 +440,7 @@ fn split_download(row: &str) -> Download {
         platform: row.into(),
         update_name: None,
         note: None,
+        channel: None,
     };
     let first = row.split(' ').next().unwrap_or_default();
     let starts: Vec<usize> = row.match_indices(' ').map(|(i, _)| i + 1).collect();
@@ -461,7 +462,25 @@ fn split_download(row: &str) -> Download {
     d
 }
 
+/// The channel a download table's third column names: `… Windows Update/SUSの表示`
+/// → `Windows Update/SUS`.
+fn download_channel(header: &str) -> Option<String> {
+    let head = header.strip_suffix("の表示")?;
+    let channel = match head.rsplit_once("ダウンロード・センター") {
+        Some((_, rest)) => rest,
+        None => head,
+    };
+    let channel = trim(channel);
+    (!channel.is_empty()).then(|| channel.to_string())
+}
+
 pub(super) fn downloads(cx: &mut Cx, s: &Section) {
+    let channel = s
+        .body
+        .iter()
+        .take_while(|l| !cx_is_download_row(&l.text))
+        .find_map(|l| download_channel(&l.text));
+    let first_new = cx.alert.downloads.len();
     let ls: Vec<&Line> = s
         .body
         .iter()
@@ -506,11 +525,21 @@ pub(super) fn downloads(cx: &mut Cx, s: &Section) {
                         platform: t.into(),
                         update_name: None,
                         note: None,
+                        channel: None,
                     }),
                 }
             }
         }
     }
+    for d in &mut cx.alert.downloads[first_new..] {
+        d.channel = channel.clone();
+    }
+}
+
+/// Rows of a download table carry an update name or a platform; the header
+/// lines before them do not mention 更新プログラム.
+fn cx_is_download_row(t: &str) -> bool {
+    t.contains("更新プログラム")
 }
 
 /// Reads a registry line: `…\Filelist以下のファイル一覧を確認する`,
