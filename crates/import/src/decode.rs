@@ -20,6 +20,10 @@ pub struct Decoded {
     pub text: String,
     /// `UTF-8`, `Shift_JIS`, `EUC-JP`, `UTF-16LE` or `UTF-16BE`.
     pub encoding: &'static str,
+    /// Set when the file ended inside a character (a page cut short mid-byte
+    /// sequence): the bytes from this offset on were an incomplete character
+    /// and were left out.
+    pub cut_at: Option<usize>,
 }
 
 /// Decodes `bytes`; `file` names the input in errors.
@@ -56,14 +60,27 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Decoded, ImportError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let utf8_err = match std::str::from_utf8(body) {
         Ok(s) => return finish(s.to_string(), "UTF-8", file),
+        // The file ends inside a character: a page cut short. Keep the rest.
+        Err(e) if e.error_len().is_none() => {
+            let valid = &body[..e.valid_up_to()];
+            let mut d = finish(String::from_utf8_lossy(valid).into_owned(), "UTF-8", file)?;
+            d.cut_at = Some(e.valid_up_to() + (bytes.len() - body.len()));
+            return Ok(d);
+        }
         Err(e) => e.valid_up_to() + (bytes.len() - body.len()),
     };
 
-    let mut candidates: Vec<(String, &'static str)> = Vec::new();
+    let mut candidates: Vec<(String, &'static str, Option<usize>)> = Vec::new();
     let mut furthest = utf8_err;
     for (enc, name) in [(SHIFT_JIS, "Shift_JIS"), (EUC_JP, "EUC-JP")] {
         match strict(enc, bytes) {
-            Ok(text) => candidates.push((text, name)),
+            Ok(text) => candidates.push((text, name, None)),
+            // A lead byte without its trail byte at the very end: cut short.
+            Err(at) if at > 0 && is_cut_lead(name, &bytes[at..]) => match strict(enc, &bytes[..at])
+            {
+                Ok(text) => candidates.push((text, name, Some(at))),
+                Err(at) => furthest = furthest.max(at),
+            },
             Err(at) => furthest = furthest.max(at),
         }
     }
@@ -72,14 +89,28 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Decoded, ImportError> {
     // reading will do (Shift_JIS first: the service's own pages used it).
     let pick = candidates
         .iter()
-        .position(|(t, _)| hotfix::has_markers(t))
+        .position(|(t, _, _)| hotfix::has_markers(t))
         .or(if candidates.is_empty() { None } else { Some(0) });
     match pick {
         Some(i) => {
-            let (text, name) = candidates.swap_remove(i);
-            finish(text, name, file)
+            let (text, name, cut_at) = candidates.swap_remove(i);
+            let mut d = finish(text, name, file)?;
+            d.cut_at = cut_at;
+            Ok(d)
         }
         None => Err(encoding_error(bytes, furthest, file)),
+    }
+}
+
+/// True when `tail` (the bytes after the last whole character) is the start
+/// of a character in this encoding whose remaining bytes are missing: the
+/// signature of a file cut short, as opposed to bytes that are simply wrong.
+fn is_cut_lead(encoding: &str, tail: &[u8]) -> bool {
+    match (encoding, tail) {
+        ("Shift_JIS", [b]) => matches!(b, 0x81..=0x9F | 0xE0..=0xFC),
+        ("EUC-JP", [b]) => matches!(b, 0x8E | 0x8F | 0xA1..=0xFE),
+        ("EUC-JP", [0x8F, b]) => matches!(b, 0xA1..=0xFE),
+        _ => false,
     }
 }
 
@@ -87,7 +118,11 @@ fn finish(text: String, encoding: &'static str, file: &str) -> Result<Decoded, I
     if text.chars().all(|c| c.is_whitespace() || c == '\u{feff}') {
         return Err(ImportError::Empty { file: file.into() });
     }
-    Ok(Decoded { text, encoding })
+    Ok(Decoded {
+        text,
+        encoding,
+        cut_at: None,
+    })
 }
 
 /// Decodes without replacement characters; on failure returns the byte offset
@@ -153,6 +188,28 @@ mod tests {
             assert_eq!(d.text, PAGE, "{}", enc.name());
             assert_eq!(d.encoding, enc.name());
         }
+    }
+
+    #[test]
+    fn a_file_cut_inside_a_character_keeps_what_came_before() {
+        // "脆弱性" ends the text; cut its last character in half.
+        let text = "深刻度\n1(緊急)\n脆弱性識別番号\nMS05-999/999999\n脆弱性";
+        for enc in [encoding_rs::UTF_8, SHIFT_JIS, EUC_JP] {
+            let (bytes, _, _) = enc.encode(text);
+            let cut = &bytes[..bytes.len() - 1];
+            let d = decode(cut, "cut.txt").unwrap_or_else(|e| panic!("{}: {e}", enc.name()));
+            assert_eq!(d.encoding, enc.name());
+            assert_eq!(d.text, text.strip_suffix('性').unwrap(), "{}", enc.name());
+            assert_eq!(d.cut_at, Some(bytes.len() - enc.encode("性").0.len()));
+        }
+        // A bad byte in the middle is still an error, not a cut.
+        let mut bytes = "深刻度\n".as_bytes().to_vec();
+        bytes.push(0xFF);
+        bytes.extend_from_slice("脆弱性識別番号\n".as_bytes());
+        assert!(matches!(
+            decode(&bytes, "bad.txt"),
+            Err(ImportError::Encoding { line: 2, .. })
+        ));
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub enum ImportError {
         line: usize,
         offset: usize,
     },
-    #[error("{file}: line {line}: bytes that are neither UTF-8, Shift_JIS nor EUC-JP text (byte offset {offset})")]
+    #[error("{file}: line {line}: bytes that are not text in UTF-8, UTF-16, Shift_JIS or EUC-JP (byte offset {offset})")]
     Encoding {
         file: String,
         line: usize,
@@ -76,7 +76,19 @@ pub enum ImportError {
 /// EUC-JP) and parses it. `file` names the input in errors.
 pub fn read_hotfix_page(bytes: &[u8], file: &str) -> Result<Parsed, ImportError> {
     let decoded = decode::decode(bytes, file)?;
-    let (alert, warnings) = hotfix::parse(&decoded.text, file)?;
+    let (alert, mut warnings) = hotfix::parse(&decoded.text, file)?;
+    if let Some(offset) = decoded.cut_at {
+        warnings.insert(
+            0,
+            Warning {
+                line: Some(decoded.text.lines().count().max(1)),
+                section: "file".into(),
+                message: format!(
+                    "the file ends inside a character (byte offset {offset}): the page was cut short; the incomplete character was left out"
+                ),
+            },
+        );
+    }
     Ok(Parsed {
         alert,
         warnings,

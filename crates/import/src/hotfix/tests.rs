@@ -339,6 +339,23 @@ fn table_page() {
 }
 
 #[test]
+fn a_page_cut_inside_a_character_is_read_with_a_warning() {
+    let bytes = PLAIN.as_bytes();
+    // Cut in the middle of the first multi-byte character after 1,500 bytes.
+    let mut end = 1500;
+    while PLAIN.is_char_boundary(end) {
+        end += 1;
+    }
+    let p = crate::read_hotfix_page(&bytes[..end], "cut.txt").expect("a cut page is read");
+    assert_eq!(p.alert.id, "MS05-999");
+    assert!(
+        p.warnings[0].message.contains("cut short"),
+        "{:?}",
+        p.warnings[0]
+    );
+}
+
+#[test]
 fn a_page_cut_short_yields_what_it_has() {
     let cut = PLAIN.find("viewer.dll 2005/09/19 5.1.2600.1700").unwrap();
     let end = cut + PLAIN[cut..].find('\n').unwrap();
