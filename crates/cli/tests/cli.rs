@@ -244,3 +244,25 @@ fn schema_command_prints_the_checked_in_schema() {
         serde_json::from_str(&std::fs::read_to_string(file).expect("schema file")).expect("json");
     assert_eq!(printed, on_disk);
 }
+
+#[test]
+fn forced_re_import_of_the_same_page_is_no_revision() {
+    let a = Archive::new();
+    let page = fixture("ms05-999.txt");
+    a.ok(&["import", s(&page)]);
+    a.ok(&["edit", "MS05-999", "--set", "severity=1"]);
+    // The page is older than the edit: stale, unless forced.
+    let out = a.ok(&["import", s(&page)]);
+    assert!(out.contains("not stored"), "{out}");
+    let out = a.ok(&["import", "--force", s(&page)]);
+    assert!(out.contains("revision 3"), "{out}");
+    let out = a.ok(&["import", "--force", s(&page)]);
+    assert!(out.contains("unchanged"), "{out}");
+    assert_eq!(
+        a.json(&["history", "MS05-999", "--json"])
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(a.json(&["show", "MS05-999", "--json"])["severity"], 2);
+}

@@ -51,7 +51,11 @@ pub fn decide(
             };
         }
     }
-    if diff(current, &incoming).is_empty() {
+    // Only the facts count: a page that differs from the archive in nothing
+    // but its 更新日 (or a forced re-import of an older copy) is no revision.
+    let mut probe = incoming.clone();
+    probe.updated = current.updated;
+    if diff(current, &probe).is_empty() {
         return Decision::Unchanged;
     }
     let moved = match (current.updated, incoming.updated) {
@@ -132,6 +136,33 @@ mod tests {
             }
             other => panic!("expected a revision, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_date_alone_is_no_revision_even_when_forced() {
+        let stored = alert("2026-11-22");
+        let same_facts_older_date = alert("2004-11-11");
+        for force in [false, true] {
+            let d = decide(
+                Some(&stored),
+                same_facts_older_date.clone(),
+                d("2026-11-23"),
+                force,
+            );
+            assert!(
+                matches!(d, Decision::Unchanged | Decision::Stale { .. }),
+                "force={force}: {d:?}"
+            );
+        }
+        assert_eq!(
+            decide(Some(&stored), same_facts_older_date, d("2026-11-23"), true),
+            Decision::Unchanged
+        );
+        let same_facts_later_date = alert("2027-01-01");
+        assert_eq!(
+            decide(Some(&stored), same_facts_later_date, d("2026-11-23"), false),
+            Decision::Unchanged
+        );
     }
 
     #[test]
