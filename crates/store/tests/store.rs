@@ -1178,6 +1178,7 @@ async fn sqlite_reopening_keeps_the_archive() {
         import_one(&*store, a.clone()).await;
         let mut b = a.clone();
         b.updated = Some(d("2005-01-01"));
+        b.kbs.push("890097".into());
         import_one(&*store, b).await;
     }
     for _ in 0..2 {
