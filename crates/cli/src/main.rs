@@ -65,11 +65,19 @@ enum Command {
 
     /// Print the JSON Schema of the alert JSON (the public contract).
     Schema,
+
+    /// Serve the web site, JSON API (/api/v1) and Atom feed (/feed.atom).
+    Serve(commands::serve::Args),
+
+    /// Write the whole site as static files (same HTML), for a mirror.
+    ExportSite(commands::export_site::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    // A server's request log is its main output; other commands stay quiet.
+    let serving = matches!(cli.command, Command::Serve(_));
+    init_tracing(cli.verbose + u8::from(serving));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -99,6 +107,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => commands::show::run(args, db.as_deref()).await,
         Command::History(args) => commands::history::run(args, db.as_deref()).await,
         Command::Edit(args) => commands::edit::run(args, db.as_deref()).await,
+        Command::Serve(args) => commands::serve::run(args, db.as_deref()).await,
+        Command::ExportSite(args) => commands::export_site::run(args, db.as_deref()).await,
         Command::Schema => {
             output::print_json(&hfr_model::alert_json_schema())?;
             Ok(ExitCode::SUCCESS)

@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
 pub mod edit;
+pub mod export_site;
 pub mod history;
 pub mod import;
 pub mod list;
 pub mod parse;
+pub mod serve;
 pub mod show;
 
 use std::path::Path;

@@ -1,0 +1,172 @@
+//! Small formatters the templates call: dates, sizes, minutes, labels.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hfr_model::VerificationCheck;
+use hfr_store::SourceKind;
+use serde_json::Value;
+
+/// `2004/10/16`, as the pages print dates; `-` when unknown.
+pub(crate) fn date(d: &Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%Y/%m/%d").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// `<time datetime="2004-10-16">2004/10/16</time>`, or `-` when unknown.
+/// The output is markup (digits and dashes only), for `|safe`.
+pub(crate) fn time(d: &Option<NaiveDate>) -> String {
+    match d {
+        Some(d) => format!(
+            "<time datetime=\"{}\">{}</time>",
+            d.format("%Y-%m-%d"),
+            d.format("%Y/%m/%d")
+        ),
+        None => "-".into(),
+    }
+}
+
+/// A timestamp in Japan time, as readers there expect: `2004/10/16 17:49 JST`.
+pub(crate) fn jst(t: &DateTime<Utc>) -> String {
+    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("a valid offset");
+    t.with_timezone(&jst)
+        .format("%Y/%m/%d %H:%M JST")
+        .to_string()
+}
+
+/// RFC 3339, for `<time datetime>`.
+pub(crate) fn rfc3339(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Bytes with thousands separators (`532,216`); `-` when unknown.
+pub(crate) fn size(n: &Option<u64>) -> String {
+    match n {
+        None => "-".into(),
+        Some(n) => {
+            let s = n.to_string();
+            let mut out = String::with_capacity(s.len() + s.len() / 3);
+            for (i, c) in s.chars().enumerate() {
+                if i > 0 && (s.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            out
+        }
+    }
+}
+
+/// `1時間50分`, `34分`.
+pub(crate) fn minutes(m: u32) -> String {
+    if m >= 60 {
+        format!("{}時間{}分", m / 60, m % 60)
+    } else {
+        format!("{m}分")
+    }
+}
+
+pub(crate) fn yes_no(v: &Option<bool>, yes: &'static str, no: &'static str) -> &'static str {
+    match v {
+        Some(true) => yes,
+        Some(false) => no,
+        None => "-",
+    }
+}
+
+pub(crate) fn check(c: &VerificationCheck) -> String {
+    match c {
+        VerificationCheck::FileList => "このキー以下のファイル一覧を確認する".into(),
+        VerificationCheck::Value { name, data } => {
+            format!("値 {name} のデータが {data} であること")
+        }
+        VerificationCheck::KeyExists => "このキーが存在すること".into(),
+        VerificationCheck::Other { text } => text.clone(),
+    }
+}
+
+pub(crate) fn source_kind(k: SourceKind) -> &'static str {
+    match k {
+        SourceKind::Import => "取り込み",
+        SourceKind::Edit => "編集",
+        SourceKind::Demo => "デモデータ",
+    }
+}
+
+/// The page label of a top-level canonical key, for "what changed".
+pub(crate) fn section_label(key: &str) -> &str {
+    match key {
+        "id" => "脆弱性識別番号",
+        "kbs" => "脆弱性識別番号 (KB)",
+        "edition" => "版",
+        "registered" => "登録日",
+        "updated" => "更新日",
+        "severity" => "深刻度",
+        "exploit_code" => "攻撃コードの有無",
+        "action" => "対策",
+        "reboot" => "再起動の必要性",
+        "uninstall" => "アンインストール",
+        "target" => "対象環境",
+        "references" => "セキュリティ情報・サポート技術情報",
+        "supersedes" => "含まれる過去の修正",
+        "title" => "タイトル",
+        "vendor_title" => "ベンダのタイトル",
+        "urgency" => "対応の緊急性",
+        "risk" => "危険性",
+        "attack_vectors" => "攻撃手法",
+        "impacts" => "脆弱性の影響",
+        "summary" => "概要",
+        "vulnerabilities" => "脆弱性の内容",
+        "affected" => "対象プラットフォーム",
+        "lab_tests" => "適用テストの結果",
+        "lab_notes" => "DA Labのコメント",
+        "details" => "詳細情報",
+        "downloads" => "修正プログラムのダウンロード先",
+        "packages" => "適用されるファイル情報",
+        "verification" => "確認方法",
+        "workarounds" => "参考情報",
+        "rollout" => "予想適用時間",
+        "rollout_basis" => "予想適用時間の算出条件",
+        "tool_display" => "UpdateEXPERT上の表示",
+        "additions" => "追加情報",
+        "notes" => "その他の情報",
+        other => other,
+    }
+}
+
+/// A JSON value as short text for the change list (`-` for null).
+pub(crate) fn preview(v: &Value) -> String {
+    const MAX: usize = 160;
+    let s = match v {
+        Value::Null => return "-".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > MAX {
+        let mut t: String = s.chars().take(MAX).collect();
+        t.push('…');
+        t
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_like_the_pages() {
+        assert_eq!(size(&Some(532216)), "532,216");
+        assert_eq!(size(&Some(999)), "999");
+        assert_eq!(size(&None), "-");
+        assert_eq!(minutes(110), "1時間50分");
+        assert_eq!(minutes(34), "34分");
+        assert_eq!(date(&NaiveDate::from_ymd_opt(2004, 10, 16)), "2004/10/16");
+        assert_eq!(section_label("packages"), "適用されるファイル情報");
+        assert_eq!(section_label("new_key"), "new_key");
+        assert_eq!(preview(&Value::Null), "-");
+        assert_eq!(
+            preview(&serde_json::json!("x".repeat(200))).chars().count(),
+            161
+        );
+    }
+}

@@ -1,0 +1,354 @@
+//! The routes, the handlers, and how failures are answered.
+
+use std::any::Any;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
+
+use crate::error::AppError;
+use crate::http::{self, Doc, Kind};
+use crate::params::{self, Query};
+use crate::state::{AppState, Inner, CSS};
+use crate::{api, feed, pages};
+use hfr_store::MAX_ID_LEN;
+
+pub(crate) fn router(st: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/alerts", get(alerts))
+        .route("/alerts/", get(alerts))
+        .route("/alerts/{id}", get(alert))
+        .route("/alerts/{id}/", get(alert))
+        .route("/alerts/{id}/revisions/{revision}", get(alert_revision))
+        .route("/alerts/{id}/revisions/{revision}/", get(alert_revision))
+        .route("/about", get(about))
+        .route("/about/", get(about))
+        .route("/subscribe", get(subscribe))
+        .route("/subscribe/", get(subscribe))
+        .route("/static/hfr.css", get(css))
+        .route("/feed.atom", get(atom))
+        .route("/api/v1/alerts", get(api_list))
+        .route("/api/v1/alerts.json", get(api_list))
+        .route("/api/v1/alerts/{id}", get(api_alert))
+        .route("/api/v1/alerts/{id}/revisions", get(api_revisions))
+        .route("/api/v1/alerts/{id}/revisions.json", get(api_revisions))
+        .route("/api/v1/products", get(api_products))
+        .route("/api/v1/products.json", get(api_products))
+        .route("/api/v1/openapi.json", get(openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(st)
+        .layer(CatchPanicLayer::custom(panic_response))
+        // Brotli's default (quality 11) costs tens of milliseconds a page;
+        // 4 compresses nearly as well at a fraction of the cost, gzip alike.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
+}
+
+// ------------------------------------------------------------ answering
+
+fn cache_control(st: &Inner) -> String {
+    format!("public, max-age={}", st.config.max_age)
+}
+
+/// Was the request for the API (JSON errors) or for a page (HTML errors)?
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Face {
+    Page,
+    Api,
+}
+
+fn answer(st: &Inner, headers: &HeaderMap, face: Face, result: Result<Doc, AppError>) -> Response {
+    match result {
+        Ok(doc) => http::respond(headers, StatusCode::OK, doc, &cache_control(st)),
+        Err(e) => error_response(st, face, e),
+    }
+}
+
+/// The whole chain of causes, for the log.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+fn error_response(st: &Inner, face: Face, e: AppError) -> Response {
+    let (status, heading, message, parameter) = match e {
+        AppError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "ページが見つかりません",
+            if face == Face::Api {
+                "指定されたアラートまたはリソースは見つかりません。".to_string()
+            } else {
+                "お探しのページは見つかりませんでした。アドレスをご確認いただくか、セキュリティ情報の一覧からお探しください。".to_string()
+            },
+            None,
+        ),
+        AppError::BadRequest { parameter, message } => (
+            StatusCode::BAD_REQUEST,
+            "リクエストが正しくありません",
+            message,
+            Some(parameter),
+        ),
+        AppError::Internal(e) => {
+            tracing::error!(error = %chain(&e), "request failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "サーバでエラーが発生しました",
+                "申し訳ありません。サーバ内部でエラーが発生しました。しばらくしてから再度お試しください。".to_string(),
+                None,
+            )
+        }
+    };
+    let cache = if status == StatusCode::INTERNAL_SERVER_ERROR {
+        "no-store"
+    } else {
+        "no-cache"
+    };
+    let (content_type, body) = match face {
+        Face::Api => (
+            Kind::Json.content_type(),
+            api::error_body(status.as_u16(), &message, parameter.as_deref()),
+        ),
+        Face::Page => (
+            Kind::Html.content_type(),
+            pages::error_page(st, heading, &message).into_bytes(),
+        ),
+    };
+    (
+        status,
+        [(CONTENT_TYPE, content_type), (CACHE_CONTROL, cache)],
+        body,
+    )
+        .into_response()
+}
+
+fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [
+            (CONTENT_TYPE, Kind::Html.content_type()),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        pages::bare_error_page("サーバでエラーが発生しました"),
+    )
+        .into_response()
+}
+
+/// A path parameter, or a 400 when it is not valid UTF-8 and the like.
+fn path_param<T>(p: Result<Path<T>, PathRejection>) -> Result<T, AppError> {
+    p.map(|Path(v)| v).map_err(|e| {
+        AppError::bad(
+            "path",
+            format!("アドレスが正しくありません: {}", e.body_text()),
+        )
+    })
+}
+
+/// An id the archive could hold (see the store's validation), else 404
+/// without asking the archive: some back ends refuse a NUL in a query.
+fn alert_id(id: String) -> Result<String, AppError> {
+    let ok = !id.is_empty()
+        && id.chars().count() <= MAX_ID_LEN + ".json".len()
+        && !id.chars().any(|c| c.is_control() || c.is_whitespace());
+    if ok {
+        Ok(id)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+// ---------------------------------------------------------------- pages
+
+async fn index(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let r = pages::index(&st).await;
+    answer(&st, &headers, Face::Page, r)
+}
+
+async fn alerts(State(st): State<AppState>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    let q = Query::parse(q.as_deref());
+    let r = pages::alerts(&st, &q).await;
+    answer(&st, &headers, Face::Page, r)
+}
+
+async fn alert(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let r = async {
+        let id = alert_id(path_param(id)?)?;
+        let q = Query::parse(q.as_deref());
+        let revision = params::revision(&q, true)?;
+        pages::alert(&st, &id, revision).await
+    }
+    .await;
+    answer(&st, &headers, Face::Page, r)
+}
+
+async fn alert_revision(
+    State(st): State<AppState>,
+    p: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let r = async {
+        let (id, revision) = path_param(p)?;
+        let id = alert_id(id)?;
+        let revision: i64 = revision
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or(AppError::NotFound)?;
+        pages::alert(&st, &id, Some(revision)).await
+    }
+    .await;
+    answer(&st, &headers, Face::Page, r)
+}
+
+async fn about(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    answer(&st, &headers, Face::Page, pages::static_page(&st, "about"))
+}
+
+async fn subscribe(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    answer(
+        &st,
+        &headers,
+        Face::Page,
+        pages::static_page(&st, "subscribe"),
+    )
+}
+
+async fn css(State(st): State<AppState>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    // A link carrying the current version may be cached for good.
+    let versioned = q
+        .map(|q| st.css_href.ends_with(&format!("?{q}")))
+        .unwrap_or(false);
+    let cache = if versioned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
+    http::respond(
+        &headers,
+        StatusCode::OK,
+        Doc::new(CSS, Kind::Css, None),
+        cache,
+    )
+}
+
+async fn atom(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let r = feed::feed(&st).await;
+    answer(&st, &headers, Face::Page, r)
+}
+
+async fn not_found(State(st): State<AppState>, uri: axum::http::Uri) -> Response {
+    let face = if uri.path().starts_with("/api/") {
+        Face::Api
+    } else {
+        Face::Page
+    };
+    error_response(&st, face, AppError::NotFound)
+}
+
+async fn method_not_allowed(State(st): State<AppState>, uri: axum::http::Uri) -> Response {
+    let api = uri.path().starts_with("/api/");
+    let message = "このアドレスでは GET と HEAD だけを受け付けます。";
+    let (content_type, body) = if api {
+        (
+            Kind::Json.content_type(),
+            api::error_body(405, message, None),
+        )
+    } else {
+        (
+            Kind::Html.content_type(),
+            pages::error_page(&st, "許可されていないメソッドです", message).into_bytes(),
+        )
+    };
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(CONTENT_TYPE, content_type), (ALLOW, "GET, HEAD")],
+        body,
+    )
+        .into_response()
+}
+
+// ------------------------------------------------------------------ API
+
+/// The id of an API path, without the `.json` the static export adds.
+fn api_id(id: &str) -> &str {
+    id.strip_suffix(".json").unwrap_or(id)
+}
+
+async fn api_list(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let q = Query::parse(q.as_deref());
+    let r = api::list(&st, &q).await;
+    answer(&st, &headers, Face::Api, r)
+}
+
+async fn api_alert(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let r = async {
+        let id = alert_id(path_param(id)?)?;
+        let q = Query::parse(q.as_deref());
+        let revision = params::revision(&q, false)?;
+        api::alert(&st, api_id(&id), revision).await
+    }
+    .await;
+    answer(&st, &headers, Face::Api, r)
+}
+
+async fn api_revisions(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let r = async {
+        let id = alert_id(path_param(id)?)?;
+        api::revisions(&st, api_id(&id)).await
+    }
+    .await;
+    answer(&st, &headers, Face::Api, r)
+}
+
+async fn api_products(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let r = api::products(&st).await;
+    answer(&st, &headers, Face::Api, r)
+}
+
+async fn openapi(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let doc = Doc::new(st.openapi.clone(), Kind::Json, None);
+    answer(&st, &headers, Face::Api, Ok(doc))
+}

@@ -1,0 +1,128 @@
+//! What every handler shares, and the site's URLs.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use hfr_store::Store;
+
+use crate::WebConfig;
+
+/// The one stylesheet, embedded in the binary.
+pub(crate) const CSS: &str = include_str!("../static/hfr.css");
+
+#[derive(Clone)]
+pub(crate) struct AppState(pub(crate) Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: WebConfig,
+    /// `base_url` without a trailing slash, e.g. `http://127.0.0.1:8080`.
+    pub(crate) base: String,
+    /// The path of `base_url` without a trailing slash (`""` at the root).
+    pub(crate) prefix: String,
+    /// `{prefix}/static/hfr.css?v=…`: the version changes with the content.
+    pub(crate) css_href: String,
+    /// The OpenAPI document, made once.
+    pub(crate) openapi: Bytes,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub(crate) fn new(store: Arc<dyn Store>, config: WebConfig) -> Self {
+        let base = config.base_url.trim().trim_end_matches('/').to_string();
+        let prefix = url_path(&base).trim_end_matches('/').to_string();
+        let css_href = format!(
+            "{prefix}/static/hfr.css?v={:08x}",
+            crate::http::hash(CSS.as_bytes()) as u32
+        );
+        let openapi = crate::api::openapi_document(&base);
+        AppState(Arc::new(Inner {
+            store,
+            config,
+            base,
+            prefix,
+            css_href,
+            openapi,
+        }))
+    }
+}
+
+/// The path part of an absolute URL (`/hfr` for `https://h.example/hfr`);
+/// a value without a scheme is taken as a path.
+fn url_path(url: &str) -> &str {
+    let rest = match url.find("://") {
+        Some(i) => &url[i + 3..],
+        None => return url,
+    };
+    match rest.find('/') {
+        Some(i) => {
+            let path = &rest[i..];
+            path.split(['?', '#']).next().unwrap_or("")
+        }
+        None => "",
+    }
+}
+
+/// One path segment, percent-encoded (everything but RFC 3986 unreserved).
+pub(crate) fn seg(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Site-relative links (prefixed with the base path).
+impl Inner {
+    pub(crate) fn home(&self) -> String {
+        format!("{}/", self.prefix)
+    }
+    pub(crate) fn alerts_href(&self) -> String {
+        format!("{}/alerts/", self.prefix)
+    }
+    pub(crate) fn alert_href(&self, id: &str) -> String {
+        format!("{}/alerts/{}/", self.prefix, seg(id))
+    }
+    pub(crate) fn revision_href(&self, id: &str, revision: i64) -> String {
+        format!("{}/alerts/{}/revisions/{revision}/", self.prefix, seg(id))
+    }
+    pub(crate) fn alert_json_href(&self, id: &str) -> String {
+        format!("{}/api/v1/alerts/{}.json", self.prefix, seg(id))
+    }
+    pub(crate) fn page_href(&self, name: &str) -> String {
+        format!("{}/{name}/", self.prefix)
+    }
+    pub(crate) fn feed_href(&self) -> String {
+        format!("{}/feed.atom", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_path_of_the_base_url_prefixes_links() {
+        assert_eq!(url_path("http://127.0.0.1:8080"), "");
+        assert_eq!(url_path("https://h.example/hfr"), "/hfr");
+        assert_eq!(url_path("https://h.example/hfr/?x=1"), "/hfr/");
+        assert_eq!(url_path("/mirror"), "/mirror");
+    }
+
+    #[test]
+    fn segments_are_percent_encoded() {
+        assert_eq!(seg("MS04-035"), "MS04-035");
+        assert_eq!(seg("a/b c"), "a%2Fb%20c");
+        assert_eq!(seg("脆"), "%E8%84%86");
+    }
+}
