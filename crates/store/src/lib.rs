@@ -136,6 +136,10 @@ pub struct StoredAlert {
 pub struct AlertSummary {
     pub id: String,
     pub revision: i64,
+    /// The date the archive files the alert under (edition, else registration,
+    /// else update: [`hfr_model::Alert::date`]); what the listing sorts by and
+    /// [`AlertFilter::year`] matches.
+    pub date: Option<NaiveDate>,
     pub edition: Option<NaiveDate>,
     pub updated: Option<NaiveDate>,
     pub severity: Option<Severity>,
@@ -159,6 +163,20 @@ pub struct RevisionInfo {
     pub source: Source,
     /// What changed from the previous revision (empty for revision 1).
     pub changes: Vec<Change>,
+}
+
+/// The archive at a glance: what a page needs to know about the whole archive
+/// (its freshness, its years) without reading every alert.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ArchiveOverview {
+    /// How many alerts the archive holds.
+    pub alerts: u64,
+    /// When the newest current revision was recorded; None for an empty archive.
+    pub last_change: Option<DateTime<Utc>>,
+    /// The years alerts are filed under (edition, else registration, else
+    /// update date: the same date `list` sorts and `AlertFilter::year`
+    /// matches), newest first.
+    pub years: Vec<i32>,
 }
 
 /// Server or client, for the 対象環境 filter.
@@ -222,4 +240,7 @@ pub trait Store: Send + Sync {
 
     /// Every product name in the archive with how many alerts name it, by name.
     async fn products(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Size, freshness and years of the whole archive, from two small queries.
+    async fn overview(&self) -> Result<ArchiveOverview, StoreError>;
 }

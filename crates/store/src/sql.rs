@@ -15,8 +15,8 @@ use hfr_model::revision::{decide, Decision};
 use hfr_model::{Action, Alert, Severity};
 
 use crate::{
-    AlertFilter, AlertSummary, ImportItem, Outcome, RevisionInfo, Source, SourceKind, Store,
-    StoreError, StoredAlert, TargetKind,
+    AlertFilter, AlertSummary, ArchiveOverview, ImportItem, Outcome, RevisionInfo, Source,
+    SourceKind, Store, StoreError, StoredAlert, TargetKind,
 };
 
 /// The longest id the archive accepts.
@@ -168,13 +168,19 @@ const SELECT_SOURCE: &str = "SELECT a.id AS id, r.revision AS revision, \
      FROM alert_revisions r JOIN alerts a ON a.id = r.alert_id \
      WHERE a.id_key = $1 AND r.revision = $2";
 
-const SELECT_SUMMARY: &str = "SELECT id, revision, edition, updated, severity, exploit_code, \
+const SELECT_SUMMARY: &str =
+    "SELECT id, revision, sort_date, edition, updated, severity, exploit_code, \
      action, title, target_server, target_client, recorded_at FROM alerts";
 
 const SELECT_COUNT: &str = "SELECT COUNT(*) AS n FROM alerts";
 
 const SELECT_PRODUCTS: &str = "SELECT product, COUNT(*) AS n FROM alert_products \
      GROUP BY product ORDER BY product";
+
+const SELECT_FRESHNESS: &str = "SELECT COUNT(*) AS n, MAX(recorded_at) AS last FROM alerts";
+
+const SELECT_YEARS: &str = "SELECT DISTINCT substr(sort_date, 1, 4) AS year FROM alerts \
+     WHERE sort_date IS NOT NULL ORDER BY year DESC";
 
 const ORDER_NEWEST_FIRST: &str = " ORDER BY sort_date DESC NULLS LAST, id";
 
@@ -194,6 +200,7 @@ struct AlertRow {
 struct SummaryRow {
     id: String,
     revision: i64,
+    sort_date: Option<String>,
     edition: Option<String>,
     updated: Option<String>,
     severity: Option<i32>,
@@ -232,6 +239,17 @@ struct SourceRow {
 #[derive(Debug, sqlx::FromRow)]
 struct CountRow {
     n: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct FreshnessRow {
+    n: i64,
+    last: Option<String>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct YearRow {
+    year: String,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -316,6 +334,7 @@ impl SummaryRow {
             ),
         };
         Ok(AlertSummary {
+            date: parse_date(id, rev, self.sort_date.as_deref())?,
             edition: parse_date(id, rev, self.edition.as_deref())?,
             updated: parse_date(id, rev, self.updated.as_deref())?,
             recorded_at: parse_timestamp(id, rev, &self.recorded_at)?,
@@ -828,6 +847,26 @@ macro_rules! impl_store {
                     .into_iter()
                     .map(|r| (r.product, u64::try_from(r.n).unwrap_or(0)))
                     .collect())
+            }
+
+            async fn overview(&self) -> Result<ArchiveOverview, StoreError> {
+                let fresh = self
+                    .fetch_all::<FreshnessRow>(Sql::new(SELECT_FRESHNESS, Vec::new()))
+                    .await?;
+                let years = self
+                    .fetch_all::<YearRow>(Sql::new(SELECT_YEARS, Vec::new()))
+                    .await?;
+                let (alerts, last) = fresh
+                    .into_iter()
+                    .next()
+                    .map_or((0, None), |r| (u64::try_from(r.n).unwrap_or(0), r.last));
+                Ok(ArchiveOverview {
+                    alerts,
+                    last_change: last
+                        .map(|t| parse_timestamp("(archive)", 0, &t))
+                        .transpose()?,
+                    years: years.iter().filter_map(|y| y.year.parse().ok()).collect(),
+                })
             }
         }
     };

@@ -175,6 +175,7 @@ both_backends!(
     an_older_page_is_stale_unless_forced,
     history_lists_every_revision_with_its_source,
     an_old_revision_can_be_read,
+    the_overview_tells_size_freshness_and_years,
     an_id_may_change_case,
     list_is_newest_first,
     list_filters,
@@ -647,6 +648,42 @@ async fn history_lists_every_revision_with_its_source(store: Arc<dyn Store>) {
     assert_eq!(store.source("MS04-039", 3).await.unwrap(), None);
     assert_eq!(store.source("MS99-999", 1).await.unwrap(), None);
     assert!(store.history("MS99-999").await.unwrap().is_empty());
+}
+
+async fn the_overview_tells_size_freshness_and_years(store: Arc<dyn Store>) {
+    assert_eq!(
+        store.overview().await.unwrap(),
+        hfr_store::ArchiveOverview::default()
+    );
+    let mut a = alert("MS04-035", "2004-10-16");
+    a.edition = Some(d("2004-10-16"));
+    let mut b = alert("MS06-035", "2006-07-12");
+    b.registered = Some(d("2006-07-12"));
+    let c = alert("MS05-017", "2005-04-13");
+    let mut undated = alert("MS05-018", "2005-01-01");
+    undated.updated = None;
+    for x in [a, b, c, undated] {
+        import_one(&*store, x).await;
+    }
+    let o = store.overview().await.unwrap();
+    assert_eq!(o.alerts, 4);
+    assert_eq!(o.years, vec![2006, 2005, 2004]);
+    let newest = store
+        .list(&AlertFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.recorded_at)
+        .max();
+    assert_eq!(o.last_change, newest);
+    // Every year listed finds its alerts with the year filter.
+    for y in o.years {
+        let f = AlertFilter {
+            year: Some(y),
+            ..Default::default()
+        };
+        assert_eq!(store.count(&f).await.unwrap(), 1, "{y}");
+    }
 }
 
 async fn an_old_revision_can_be_read(store: Arc<dyn Store>) {

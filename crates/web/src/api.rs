@@ -91,12 +91,16 @@ fn list_link(st: &Inner, filter: &AlertFilter, paging: Paging, offset: u64) -> S
     format!("{}/api/v1/alerts?{}", st.base, params::encode(&pairs))
 }
 
-/// The listing body for `filter` (already applied to `all`) and `paging`.
-fn list_body(st: &Inner, filter: &AlertFilter, all: &[AlertSummary], paging: Paging) -> Vec<u8> {
-    let total = all.len() as u64;
+/// The listing body: `items` is the page of `total` matches of `filter` that
+/// `paging` asks for.
+fn list_body(
+    st: &Inner,
+    filter: &AlertFilter,
+    items: &[AlertSummary],
+    total: u64,
+    paging: Paging,
+) -> Vec<u8> {
     let limit = paging.limit.max(1);
-    let start = usize::try_from(paging.offset.min(total)).unwrap_or(all.len());
-    let end = usize::try_from(paging.offset.saturating_add(limit).min(total)).unwrap_or(all.len());
     let last_offset = if total == 0 {
         0
     } else {
@@ -113,7 +117,7 @@ fn list_body(st: &Inner, filter: &AlertFilter, all: &[AlertSummary], paging: Pag
         })
     });
     let body = List {
-        items: all[start..end].iter().map(|s| Item::new(st, s)).collect(),
+        items: items.iter().map(|s| Item::new(st, s)).collect(),
         total,
         page: paging.page(),
         per_page: limit,
@@ -136,14 +140,20 @@ fn list_body(st: &Inner, filter: &AlertFilter, all: &[AlertSummary], paging: Pag
 pub(crate) async fn list(st: &AppState, q: &Query) -> Result<Doc, AppError> {
     let filter = params::filter(q, false)?;
     let paging = params::paging(q)?;
-    let all = st.store.list(&filter).await?;
+    let page = AlertFilter {
+        limit: Some(u32::try_from(paging.limit).unwrap_or(u32::MAX)),
+        offset: Some(u32::try_from(paging.offset).unwrap_or(u32::MAX)),
+        ..filter.clone()
+    };
+    let items = st.store.list(&page).await?;
+    let total = st.store.count(&filter).await?;
     let last = if filter == AlertFilter::default() {
-        all.iter().map(|s| s.recorded_at).max()
+        st.store.overview().await?.last_change
     } else {
         None
     };
     Ok(Doc::new(
-        list_body(st, &filter, &all, paging),
+        list_body(st, &filter, &items, total, paging),
         Kind::Json,
         last,
     ))
@@ -157,7 +167,7 @@ pub(crate) fn full_list(st: &Inner, all: &[AlertSummary]) -> Doc {
         by_offset: true,
     };
     Doc::new(
-        list_body(st, &AlertFilter::default(), all, paging),
+        list_body(st, &AlertFilter::default(), all, all.len() as u64, paging),
         Kind::Json,
         all.iter().map(|s| s.recorded_at).max(),
     )

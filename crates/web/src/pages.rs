@@ -1,7 +1,7 @@
 //! The HTML pages: compiled askama templates fed from the store.
 
 use askama::Template;
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use hfr_model::{diff::changed_sections, Action, Alert, LabResult, Reference, ReferenceKind};
 use hfr_store::{AlertFilter, AlertSummary, RevisionInfo, StoredAlert};
 
@@ -62,20 +62,23 @@ struct IndexPage<'a> {
     rows: Vec<Row<'a>>,
 }
 
-/// The newest alerts. The whole archive is read so that Last-Modified is its
-/// newest recording: a revision that moves an alert off this page (an older
-/// edition date) changes the page without changing what stays on it.
+/// The newest alerts. Last-Modified is the archive's newest recording: a
+/// revision that moves an alert off this page (an older edition date) changes
+/// the page without changing what stays on it.
 pub(crate) async fn index(st: &AppState) -> Result<Doc, AppError> {
-    let all = st.store.list(&AlertFilter::default()).await?;
-    let last = all.iter().map(|s| s.recorded_at).max();
-    let shown = &all[..all.len().min(st.config.front_page_alerts)];
+    let newest = AlertFilter {
+        limit: Some(u32::try_from(st.config.front_page_alerts).unwrap_or(u32::MAX)),
+        ..AlertFilter::default()
+    };
+    let shown = st.store.list(&newest).await?;
+    let last = st.store.overview().await?.last_change;
     let mut layout = Layout::new(st, "トップページ", "top");
     layout.canonical = Some(format!("{}/", st.base));
     layout.description =
         Some("Windows のセキュリティ修正プログラムの新着アラート(深刻度・攻撃コード・対策)".into());
     let page = IndexPage {
         layout,
-        rows: rows(st, shown),
+        rows: rows(st, &shown),
     };
     Ok(Doc::new(html(&page)?, Kind::Html, last))
 }
@@ -140,14 +143,10 @@ struct AlertsPage<'a> {
 }
 
 /// The listing date of a summary: its edition, else its 更新日.
-fn list_date(s: &AlertSummary) -> Option<NaiveDate> {
-    s.edition.or(s.updated)
-}
-
 fn group<'a>(st: &Inner, list: &'a [AlertSummary]) -> Vec<YearGroup<'a>> {
     let mut years: Vec<YearGroup<'a>> = Vec::new();
     for s in list {
-        let ym = list_date(s).map(|d| (d.year(), d.month()));
+        let ym = s.date.map(|d| (d.year(), d.month()));
         let (yanchor, ylabel) = match ym {
             Some((y, _)) => (format!("y{y}"), format!("{y}年")),
             None => ("undated".to_string(), "日付不明".to_string()),
@@ -206,20 +205,9 @@ pub(crate) async fn alerts(st: &AppState, q: &Query) -> Result<Doc, AppError> {
     let filter = params::filter(q, true)?;
     let filtered = filter != AlertFilter::default();
     let list = st.store.list(&filter).await?;
-    let all_owned;
-    let all: &[AlertSummary] = if filtered {
-        all_owned = st.store.list(&AlertFilter::default()).await?;
-        &all_owned
-    } else {
-        &list
-    };
-    let last = all.iter().map(|s| s.recorded_at).max();
-    let mut years: Vec<i32> = all
-        .iter()
-        .filter_map(|s| list_date(s).map(|d| d.year()))
-        .collect();
-    years.sort_unstable_by(|a, b| b.cmp(a));
-    years.dedup();
+    let overview = st.store.overview().await?;
+    let last = overview.last_change;
+    let years = overview.years;
     let products = st.store.products().await?;
     let mut layout = Layout::new(st, "セキュリティ情報(バックナンバー)", "alerts");
     layout.canonical = Some(format!("{}/alerts/", st.base));

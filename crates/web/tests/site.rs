@@ -1327,6 +1327,9 @@ impl Store for BrokenStore {
     async fn products(&self) -> Result<Vec<(String, u64)>, hfr_store::StoreError> {
         Err(broken())
     }
+    async fn overview(&self) -> Result<hfr_store::ArchiveOverview, hfr_store::StoreError> {
+        Err(broken())
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
