@@ -9,7 +9,12 @@ use hfr_import::{read_hotfix_page, Parsed};
 /// `shared/seeds` beside the workspace. When it is absent the seed tests
 /// cannot run: under CI (`CI=true`) that is a failure, elsewhere a notice.
 pub fn seeds_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+    // Resolved at run time: a test binary can outlive the checkout it was
+    // built in when checkouts share a target directory.
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let dir = crate_dir.join("../../../shared/seeds");
     seeds_dir_at(&dir, std::env::var("CI").is_ok_and(|v| v == "true"))
 }
 
