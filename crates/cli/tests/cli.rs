@@ -273,3 +273,42 @@ fn forced_re_import_of_the_same_page_is_no_revision() {
     );
     assert_eq!(a.json(&["show", "MS05-999", "--json"])["severity"], 2);
 }
+
+#[test]
+fn alerts_in_json_go_from_one_archive_to_another() {
+    let a = Archive::new();
+    a.ok(&["import", "-q", s(&fixture("ms05-999.txt"))]);
+    let shown = a.ok(&["show", "--json", "MS05-999"]);
+
+    let b = Archive::new();
+    let file = b.write("MS05-999.json", shown.as_bytes());
+    let out = b.ok(&["import", s(&file)]);
+    assert!(out.contains("MS05-999: stored as revision 1"), "{out}");
+    assert_eq!(b.ok(&["show", "--json", "MS05-999"]), shown);
+    let source = b.ok(&["show", "--source", "MS05-999"]);
+    assert_eq!(source, shown, "the JSON document is kept as the source");
+    // Importing it again, or into the archive it came from, changes nothing.
+    assert!(b.ok(&["import", s(&file)]).contains("unchanged"));
+    let back = a.write("MS05-999.json", shown.as_bytes());
+    assert!(a.ok(&["import", s(&back)]).contains("unchanged"));
+
+    // A misspelt key is refused with its place; the archive keeps revision 1.
+    let typo = b.write(
+        "typo.json",
+        shown.replacen("\"severity\"", "\"severty\"", 1).as_bytes(),
+    );
+    let out = b.hfr(&["import", s(&typo)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("typo.json: line ") && err.contains("`severty`"),
+        "{err}"
+    );
+    assert_eq!(b.ok(&["show", "--json", "MS05-999"]), shown);
+    assert_eq!(
+        b.json(&["history", "--json", "MS05-999"])
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}

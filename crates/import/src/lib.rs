@@ -9,6 +9,7 @@
 
 pub mod decode;
 pub mod hotfix;
+pub mod json;
 
 use hfr_model::Alert;
 
@@ -64,12 +65,32 @@ pub enum ImportError {
         line: usize,
         offset: usize,
     },
+    #[error("{file}: line {line} column {column}: not an alert in hfr's JSON: {reason}")]
+    NotAlertJson {
+        file: String,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
     #[error("{file}: line {line}: {reason}")]
     NotAHotFixPage {
         file: String,
         line: usize,
         reason: String,
     },
+}
+
+/// Reads one document of any format this crate knows, chosen by its
+/// content rather than its name: the model's JSON (the first character
+/// opens an object) or a HotFix Alert page.
+pub fn read_document(bytes: &[u8], file: &str) -> Result<Parsed, ImportError> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let head = String::from_utf8_lossy(head);
+    if json::looks_like_json(&head) {
+        json::read_alert_json(bytes, file)
+    } else {
+        read_hotfix_page(bytes, file)
+    }
 }
 
 /// Reads one HotFix Alert page from raw bytes: decodes it (UTF-8, Shift_JIS or

@@ -10,7 +10,8 @@ use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// HotFix Alert pages (text: UTF-8, Shift_JIS or EUC-JP).
+    /// HotFix Alert pages (text: UTF-8, Shift_JIS or EUC-JP) or alerts in
+    /// hfr's JSON (as `hfr show --json` prints them), told apart by content.
     #[arg(required = true, value_name = "PAGE")]
     pages: Vec<PathBuf>,
 

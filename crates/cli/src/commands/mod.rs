@@ -41,7 +41,7 @@ pub fn read_page(path: &Path, quiet: bool) -> anyhow::Result<Page> {
         );
     }
     let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read"))?;
-    let parsed = hfr_import::read_hotfix_page(&bytes, &name)?;
+    let parsed = hfr_import::read_document(&bytes, &name)?;
     if !quiet {
         for w in &parsed.warnings {
             eprintln!("warning: {name}: {w}");
