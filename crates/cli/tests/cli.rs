@@ -312,3 +312,35 @@ fn alerts_in_json_go_from_one_archive_to_another() {
         Some(1)
     );
 }
+
+/// The demo data `scripts/run` serves: every file goes in, nothing is refused.
+#[test]
+fn the_demo_alerts_import_cleanly() {
+    let dir = manifest_dir().join("../../demo/alerts");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("demo/alerts")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 5, "{files:?}");
+    let a = Archive::new();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(|p| s(p)));
+    let out = a.hfr(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("stored as revision 1").count(), 5, "{stdout}");
+    let list = a.json(&["list", "--json"]);
+    let ids: Vec<&str> = list["alerts"]
+        .as_array()
+        .or(list.as_array())
+        .expect("a list")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    for id in ["MS04-035", "MS04-039", "MS04-045", "MS05-017", "MS06-035"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+}

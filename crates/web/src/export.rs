@@ -9,7 +9,7 @@
 //! alerts/MS04-035/index.html     /alerts/MS04-035/
 //! alerts/MS04-035/revisions/1/index.html
 //! about/index.html, subscribe/index.html, 404.html
-//! feed.atom, static/hfr.css
+//! feed.atom, static/hfr.css, static/favicon.svg
 //! api/v1/alerts.json             the whole listing in one page
 //! api/v1/alerts/MS04-035.json    the alert (as /api/v1/alerts/MS04-035)
 //! api/v1/alerts/MS04-035/revisions.json
@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::error::{AppError, WebError};
 use crate::http::Doc;
 use crate::params::Query;
-use crate::state::{AppState, CSS};
+use crate::state::{AppState, CSS, ICON};
 use crate::{api, feed, pages};
 
 /// What [`crate::export_site`] wrote.
@@ -130,6 +130,7 @@ pub(crate) async fn export_site(st: AppState, dir: &Path) -> Result<ExportSummar
     );
     w.write("404.html", not_found.as_bytes()).await?;
     w.write("static/hfr.css", CSS.as_bytes()).await?;
+    w.write("static/favicon.svg", ICON.as_bytes()).await?;
     w.doc("feed.atom", feed::feed(&st).await).await?;
     w.write("api/v1/openapi.json", &st.openapi).await?;
     w.doc("api/v1/products.json", api::products(&st).await)

@@ -17,6 +17,7 @@ pub(crate) enum Kind {
     Json,
     Atom,
     Css,
+    Svg,
 }
 
 impl Kind {
@@ -26,6 +27,7 @@ impl Kind {
             Kind::Json => "application/json",
             Kind::Atom => "application/atom+xml; charset=utf-8",
             Kind::Css => "text/css; charset=utf-8",
+            Kind::Svg => "image/svg+xml",
         }
     }
 }

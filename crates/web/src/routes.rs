@@ -18,7 +18,7 @@ use tracing::Level;
 use crate::error::AppError;
 use crate::http::{self, Doc, Kind};
 use crate::params::{self, Query};
-use crate::state::{AppState, Inner, CSS};
+use crate::state::{AppState, Inner, CSS, ICON};
 use crate::{api, feed, pages};
 use hfr_store::MAX_ID_LEN;
 
@@ -36,6 +36,7 @@ pub(crate) fn router(st: AppState) -> Router {
         .route("/subscribe", get(subscribe))
         .route("/subscribe/", get(subscribe))
         .route("/static/hfr.css", get(css))
+        .route("/static/favicon.svg", get(icon))
         .route("/feed.atom", get(atom))
         .route("/api/v1/alerts", get(api_list))
         .route("/api/v1/alerts.json", get(api_list))
@@ -258,6 +259,15 @@ async fn css(State(st): State<AppState>, RawQuery(q): RawQuery, headers: HeaderM
         StatusCode::OK,
         Doc::new(CSS, Kind::Css, None),
         cache,
+    )
+}
+
+async fn icon(headers: HeaderMap) -> Response {
+    http::respond(
+        &headers,
+        StatusCode::OK,
+        Doc::new(ICON, Kind::Svg, None),
+        "public, max-age=86400",
     )
 }
 

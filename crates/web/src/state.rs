@@ -10,6 +10,9 @@ use crate::WebConfig;
 /// The one stylesheet, embedded in the binary.
 pub(crate) const CSS: &str = include_str!("../static/hfr.css");
 
+/// The site's icon, so browsers do not ask for a `/favicon.ico` that is not there.
+pub(crate) const ICON: &str = include_str!("../static/favicon.svg");
+
 #[derive(Clone)]
 pub(crate) struct AppState(pub(crate) Arc<Inner>);
 
@@ -22,6 +25,8 @@ pub(crate) struct Inner {
     pub(crate) prefix: String,
     /// `{prefix}/static/hfr.css?v=…`: the version changes with the content.
     pub(crate) css_href: String,
+    /// `{prefix}/static/favicon.svg`.
+    pub(crate) icon_href: String,
     /// The OpenAPI document, made once.
     pub(crate) openapi: Bytes,
 }
@@ -41,6 +46,7 @@ impl AppState {
             "{prefix}/static/hfr.css?v={:08x}",
             crate::http::hash(CSS.as_bytes()) as u32
         );
+        let icon_href = format!("{prefix}/static/favicon.svg");
         let openapi = crate::api::openapi_document(&base);
         AppState(Arc::new(Inner {
             store,
@@ -48,6 +54,7 @@ impl AppState {
             base,
             prefix,
             css_href,
+            icon_href,
             openapi,
         }))
     }

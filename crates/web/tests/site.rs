@@ -1217,6 +1217,7 @@ async fn the_export_is_what_the_server_serves() {
         ("/subscribe/", "subscribe/index.html"),
         ("/feed.atom", "feed.atom"),
         ("/static/hfr.css", "static/hfr.css"),
+        ("/static/favicon.svg", "static/favicon.svg"),
         ("/api/v1/openapi.json", "api/v1/openapi.json"),
         ("/api/v1/products", "api/v1/products.json"),
         ("/api/v1/alerts/MS04-035", "api/v1/alerts/MS04-035.json"),
