@@ -24,7 +24,7 @@ def test_schemathesis_finds_no_failures(server, tmp_path):
         "--generation-database",
         "none",
     ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     out = done.stdout + done.stderr
     print(out)
     assert done.returncode == 0, f"schemathesis failed:\n{out[-6000:]}"
