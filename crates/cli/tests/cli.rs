@@ -328,10 +328,22 @@ fn the_demo_alerts_import_cleanly() {
     let mut args = vec!["import"];
     args.extend(files.iter().map(|p| s(p)));
     let out = a.hfr(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(stdout.matches("stored as revision 1").count(), 5, "{stdout}");
+    assert_eq!(
+        stdout.matches("stored as revision 1").count(),
+        5,
+        "{stdout}"
+    );
     let list = a.json(&["list", "--json"]);
     let ids: Vec<&str> = list["alerts"]
         .as_array()

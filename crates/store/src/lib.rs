@@ -179,6 +179,17 @@ pub struct ArchiveOverview {
     pub years: Vec<i32>,
 }
 
+/// A stamp that changes whenever anything a reader sees changes: a cache of
+/// rendered pages is good for as long as the generation stays the same.
+/// Cheap to ask for (one small query), so a cache may ask often.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Generation {
+    /// How many revisions the archive has recorded (they are only ever added).
+    pub revisions: u64,
+    /// When the newest one was recorded, as stored.
+    pub last: Option<String>,
+}
+
 /// Server or client, for the 対象環境 filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -243,4 +254,8 @@ pub trait Store: Send + Sync {
 
     /// Size, freshness and years of the whole archive, from two small queries.
     async fn overview(&self) -> Result<ArchiveOverview, StoreError>;
+
+    /// The archive's [`Generation`]: it differs after every write, by this
+    /// process or any other sharing the database.
+    async fn generation(&self) -> Result<Generation, StoreError>;
 }

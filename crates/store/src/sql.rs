@@ -15,8 +15,8 @@ use hfr_model::revision::{decide, Decision};
 use hfr_model::{Action, Alert, Severity};
 
 use crate::{
-    AlertFilter, AlertSummary, ArchiveOverview, ImportItem, Outcome, RevisionInfo, Source,
-    SourceKind, Store, StoreError, StoredAlert, TargetKind,
+    AlertFilter, AlertSummary, ArchiveOverview, Generation, ImportItem, Outcome, RevisionInfo,
+    Source, SourceKind, Store, StoreError, StoredAlert, TargetKind,
 };
 
 /// The longest id the archive accepts.
@@ -178,6 +178,9 @@ const SELECT_PRODUCTS: &str = "SELECT product, COUNT(*) AS n FROM alert_products
      GROUP BY product ORDER BY product";
 
 const SELECT_FRESHNESS: &str = "SELECT COUNT(*) AS n, MAX(recorded_at) AS last FROM alerts";
+
+const SELECT_GENERATION: &str =
+    "SELECT COUNT(*) AS n, MAX(recorded_at) AS last FROM alert_revisions";
 
 const SELECT_YEARS: &str = "SELECT DISTINCT substr(sort_date, 1, 4) AS year FROM alerts \
      WHERE sort_date IS NOT NULL ORDER BY year DESC";
@@ -867,6 +870,16 @@ macro_rules! impl_store {
                         .transpose()?,
                     years: years.iter().filter_map(|y| y.year.parse().ok()).collect(),
                 })
+            }
+
+            async fn generation(&self) -> Result<Generation, StoreError> {
+                let row = self
+                    .fetch_all::<FreshnessRow>(Sql::new(SELECT_GENERATION, Vec::new()))
+                    .await?;
+                Ok(row.into_iter().next().map_or_else(Generation::default, |r| Generation {
+                    revisions: u64::try_from(r.n).unwrap_or(0),
+                    last: r.last,
+                }))
             }
         }
     };

@@ -176,6 +176,7 @@ both_backends!(
     history_lists_every_revision_with_its_source,
     an_old_revision_can_be_read,
     the_overview_tells_size_freshness_and_years,
+    the_generation_moves_with_every_write_and_only_then,
     an_id_may_change_case,
     list_is_newest_first,
     list_filters,
@@ -684,6 +685,36 @@ async fn the_overview_tells_size_freshness_and_years(store: Arc<dyn Store>) {
         };
         assert_eq!(store.count(&f).await.unwrap(), 1, "{y}");
     }
+}
+
+async fn the_generation_moves_with_every_write_and_only_then(store: Arc<dyn Store>) {
+    let empty = store.generation().await.unwrap();
+    assert_eq!(empty.revisions, 0);
+    assert_eq!(empty.last, None);
+    let a = alert("MS04-035", "2004-10-16");
+    import_one(&*store, a.clone()).await;
+    let one = store.generation().await.unwrap();
+    assert_eq!(one.revisions, 1);
+    assert_ne!(one, empty);
+    // Nothing written, nothing moved: an unchanged re-import, and reads.
+    import_one(&*store, a.clone()).await;
+    store.list(&AlertFilter::default()).await.unwrap();
+    assert_eq!(store.generation().await.unwrap(), one);
+    // A revision of an alert already there moves it, though the number of
+    // alerts stays the same.
+    let mut b = a;
+    b.title = "changed".into();
+    b.updated = Some(d("2004-10-20"));
+    import_one(&*store, b).await;
+    let two = store.generation().await.unwrap();
+    assert_eq!(two.revisions, 2);
+    assert_ne!(two, one);
+    // A failed batch leaves it where it was.
+    assert!(store
+        .import(vec![item(alert("", "2005-01-01"))])
+        .await
+        .is_err());
+    assert_eq!(store.generation().await.unwrap(), two);
 }
 
 async fn an_old_revision_can_be_read(store: Arc<dyn Store>) {

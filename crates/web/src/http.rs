@@ -4,11 +4,14 @@ use std::hash::Hasher;
 
 use axum::body::{Body, Bytes};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+
+use crate::cache::{Coding, Entry};
 
 /// What a document is, for its Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,10 +99,26 @@ pub(crate) fn respond(
     doc: Doc,
     cache_control: &str,
 ) -> Response {
-    let tag = etag(&doc.body);
+    respond_entry(
+        request,
+        status,
+        &Entry::new(doc, Default::default()),
+        cache_control,
+    )
+}
+
+/// [`respond`] for a cached entry: its ETag and encodings are made once.
+pub(crate) fn respond_entry(
+    request: &HeaderMap,
+    status: StatusCode,
+    entry: &Entry,
+    cache_control: &str,
+) -> Response {
+    let doc = &entry.doc;
+    let tag = &entry.etag;
     let unchanged = status == StatusCode::OK
         && match request.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-            Some(inm) => none_match(inm, &tag),
+            Some(inm) => none_match(inm, tag.to_str().unwrap_or("")),
             None => match (
                 request.get(IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()),
                 doc.last_modified,
@@ -114,20 +133,27 @@ pub(crate) fn respond(
         } else {
             status
         })
-        .header(ETAG, &tag)
-        .header(CACHE_CONTROL, cache_control);
+        .header(ETAG, tag.clone())
+        .header(CACHE_CONTROL, cache_control)
+        .header(VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Some(lm) = doc.last_modified {
         builder = builder.header(LAST_MODIFIED, http_date(lm));
     }
     let response = if unchanged {
         builder.body(Body::empty())
     } else {
-        builder
-            .header(
-                CONTENT_TYPE,
-                HeaderValue::from_static(doc.kind.content_type()),
-            )
-            .body(Body::from(doc.body))
+        builder = builder.header(
+            CONTENT_TYPE,
+            HeaderValue::from_static(doc.kind.content_type()),
+        );
+        let accept = request.get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
+        let coding = Coding::negotiate(accept);
+        match (entry.encoded(coding), coding.header()) {
+            (Some(body), Some(name)) => builder
+                .header(CONTENT_ENCODING, HeaderValue::from_static(name))
+                .body(Body::from(body.clone())),
+            _ => builder.body(Body::from(doc.body.clone())),
+        }
     };
     response.unwrap_or_else(|_| {
         let mut r = Response::new(Body::empty());

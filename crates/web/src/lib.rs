@@ -22,6 +22,7 @@ use std::sync::Arc;
 use hfr_store::Store;
 
 mod api;
+mod cache;
 mod error;
 mod export;
 mod feed;
@@ -53,6 +54,10 @@ pub struct WebConfig {
     pub tag_authority: String,
     /// `Cache-Control: max-age` of pages, feed and API answers, in seconds.
     pub max_age: u32,
+    /// How often the server asks the archive whether it changed. Rendered
+    /// pages are kept until it has; a change made by another process (an
+    /// `hfr import` beside the server) shows on the site within this time.
+    pub recheck: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -63,6 +68,7 @@ impl Default for WebConfig {
             feed_entries: 30,
             tag_authority: "hfr.invalid".into(),
             max_age: 60,
+            recheck: std::time::Duration::from_millis(500),
         }
     }
 }

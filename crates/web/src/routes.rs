@@ -1,11 +1,12 @@
 //! The routes, the handlers, and how failures are answered.
 
 use std::any::Any;
+use std::future::Future;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -66,8 +67,8 @@ pub(crate) fn router(st: AppState) -> Router {
 
 // ------------------------------------------------------------ answering
 
-fn cache_control(st: &Inner) -> String {
-    format!("public, max-age={}", st.config.max_age)
+fn cache_control(st: &Inner) -> &str {
+    &st.cache_control
 }
 
 /// Was the request for the API (JSON errors) or for a page (HTML errors)?
@@ -79,8 +80,38 @@ enum Face {
 
 fn answer(st: &Inner, headers: &HeaderMap, face: Face, result: Result<Doc, AppError>) -> Response {
     match result {
-        Ok(doc) => http::respond(headers, StatusCode::OK, doc, &cache_control(st)),
+        Ok(doc) => http::respond(headers, StatusCode::OK, doc, cache_control(st)),
         Err(e) => error_response(st, face, e),
+    }
+}
+
+/// The answer for `uri` from the page cache, or `render`ed and kept there.
+/// Errors are never kept: a 404 costs one lookup, and a failing store must
+/// be asked again.
+async fn cached(
+    st: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    face: Face,
+    render: impl Future<Output = Result<Doc, AppError>>,
+) -> Response {
+    let key = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    let generation = match st.cache.generation(&*st.store).await {
+        Ok(g) => Some(g),
+        Err(e) => {
+            tracing::warn!(error = %chain(&e), "cannot tell whether the archive changed; not caching");
+            None
+        }
+    };
+    if let Some(hit) = generation.as_ref().and_then(|g| st.cache.get(key, g)) {
+        return http::respond_entry(headers, StatusCode::OK, &hit, cache_control(st));
+    }
+    match (render.await, generation) {
+        (Ok(doc), Some(g)) => {
+            let entry = st.cache.put(key.to_string(), doc, g);
+            http::respond_entry(headers, StatusCode::OK, &entry, cache_control(st))
+        }
+        (r, _) => answer(st, headers, face, r),
     }
 }
 
@@ -185,19 +216,23 @@ fn alert_id(id: String) -> Result<String, AppError> {
 
 // ---------------------------------------------------------------- pages
 
-async fn index(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let r = pages::index(&st).await;
-    answer(&st, &headers, Face::Page, r)
+async fn index(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    cached(&st, &uri, &headers, Face::Page, pages::index(&st)).await
 }
 
-async fn alerts(State(st): State<AppState>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+async fn alerts(
+    State(st): State<AppState>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let q = Query::parse(q.as_deref());
-    let r = pages::alerts(&st, &q).await;
-    answer(&st, &headers, Face::Page, r)
+    cached(&st, &uri, &headers, Face::Page, pages::alerts(&st, &q)).await
 }
 
 async fn alert(
     State(st): State<AppState>,
+    uri: Uri,
     id: Result<Path<String>, PathRejection>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
@@ -207,13 +242,13 @@ async fn alert(
         let q = Query::parse(q.as_deref());
         let revision = params::revision(&q, true)?;
         pages::alert(&st, &id, revision).await
-    }
-    .await;
-    answer(&st, &headers, Face::Page, r)
+    };
+    cached(&st, &uri, &headers, Face::Page, r).await
 }
 
 async fn alert_revision(
     State(st): State<AppState>,
+    uri: Uri,
     p: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
@@ -226,22 +261,18 @@ async fn alert_revision(
             .filter(|n| *n >= 1)
             .ok_or(AppError::NotFound)?;
         pages::alert(&st, &id, Some(revision)).await
-    }
-    .await;
-    answer(&st, &headers, Face::Page, r)
+    };
+    cached(&st, &uri, &headers, Face::Page, r).await
 }
 
-async fn about(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    answer(&st, &headers, Face::Page, pages::static_page(&st, "about"))
+async fn about(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    let r = async { pages::static_page(&st, "about") };
+    cached(&st, &uri, &headers, Face::Page, r).await
 }
 
-async fn subscribe(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    answer(
-        &st,
-        &headers,
-        Face::Page,
-        pages::static_page(&st, "subscribe"),
-    )
+async fn subscribe(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    let r = async { pages::static_page(&st, "subscribe") };
+    cached(&st, &uri, &headers, Face::Page, r).await
 }
 
 async fn css(State(st): State<AppState>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
@@ -271,9 +302,8 @@ async fn icon(headers: HeaderMap) -> Response {
     )
 }
 
-async fn atom(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let r = feed::feed(&st).await;
-    answer(&st, &headers, Face::Page, r)
+async fn atom(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    cached(&st, &uri, &headers, Face::Page, feed::feed(&st)).await
 }
 
 async fn not_found(State(st): State<AppState>, uri: axum::http::Uri) -> Response {
@@ -316,16 +346,17 @@ fn api_id(id: &str) -> &str {
 
 async fn api_list(
     State(st): State<AppState>,
+    uri: Uri,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let q = Query::parse(q.as_deref());
-    let r = api::list(&st, &q).await;
-    answer(&st, &headers, Face::Api, r)
+    cached(&st, &uri, &headers, Face::Api, api::list(&st, &q)).await
 }
 
 async fn api_alert(
     State(st): State<AppState>,
+    uri: Uri,
     id: Result<Path<String>, PathRejection>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
@@ -335,27 +366,25 @@ async fn api_alert(
         let q = Query::parse(q.as_deref());
         let revision = params::revision(&q, false)?;
         api::alert(&st, api_id(&id), revision).await
-    }
-    .await;
-    answer(&st, &headers, Face::Api, r)
+    };
+    cached(&st, &uri, &headers, Face::Api, r).await
 }
 
 async fn api_revisions(
     State(st): State<AppState>,
+    uri: Uri,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
     let r = async {
         let id = alert_id(path_param(id)?)?;
         api::revisions(&st, api_id(&id)).await
-    }
-    .await;
-    answer(&st, &headers, Face::Api, r)
+    };
+    cached(&st, &uri, &headers, Face::Api, r).await
 }
 
-async fn api_products(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let r = api::products(&st).await;
-    answer(&st, &headers, Face::Api, r)
+async fn api_products(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    cached(&st, &uri, &headers, Face::Api, api::products(&st)).await
 }
 
 async fn openapi(State(st): State<AppState>, headers: HeaderMap) -> Response {

@@ -29,6 +29,10 @@ pub(crate) struct Inner {
     pub(crate) icon_href: String,
     /// The OpenAPI document, made once.
     pub(crate) openapi: Bytes,
+    /// `public, max-age=…` of pages, feed and API answers.
+    pub(crate) cache_control: String,
+    /// Rendered answers, until the archive changes.
+    pub(crate) cache: crate::cache::PageCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -50,6 +54,8 @@ impl AppState {
         let openapi = crate::api::openapi_document(&base);
         AppState(Arc::new(Inner {
             store,
+            cache: crate::cache::PageCache::new(config.recheck),
+            cache_control: format!("public, max-age={}", config.max_age),
             config,
             base,
             prefix,

@@ -1331,6 +1331,9 @@ impl Store for BrokenStore {
     async fn overview(&self) -> Result<hfr_store::ArchiveOverview, hfr_store::StoreError> {
         Err(broken())
     }
+    async fn generation(&self) -> Result<hfr_store::Generation, hfr_store::StoreError> {
+        Err(broken())
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1375,4 +1378,74 @@ async fn the_config_sets_the_front_page_length_and_the_link_prefix() {
     let url = v["items"][0]["url"].as_str().unwrap();
     assert!(url.ends_with("/mirror/alerts/MS06-035/"), "{url}");
     assert!(!url.contains("//alerts"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_pages_follow_the_archive_and_the_client_encodings() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = filled_store(dir.path()).await;
+    let site = start_configured(store, dir, |c| {
+        c.recheck = std::time::Duration::from_millis(50)
+    })
+    .await;
+    let before = get(&site, "/alerts/MS04-035/").await;
+    assert_eq!(before.status, 200);
+    // Served twice from the cache: the same bytes, the same validator.
+    let again = get(&site, "/alerts/MS04-035/").await;
+    assert_eq!(again.body, before.body);
+    assert_eq!(again.header("etag"), before.header("etag"));
+
+    // Every encoding decodes to the same page; q=0 refuses one.
+    let br = request(
+        site.addr,
+        "GET",
+        "/alerts/MS04-035/",
+        &[("Accept-Encoding", "gzip, br")],
+    )
+    .await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    let mut out = Vec::new();
+    brotli::Decompressor::new(&br.body[..], 4096)
+        .read_to_end(&mut out)
+        .unwrap();
+    assert_eq!(out, before.body);
+    let gz = request(
+        site.addr,
+        "GET",
+        "/alerts/MS04-035/",
+        &[("Accept-Encoding", "br;q=0, gzip")],
+    )
+    .await;
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    let none = request(
+        site.addr,
+        "GET",
+        "/alerts/MS04-035/",
+        &[("Accept-Encoding", "br;q=0, gzip;q=0")],
+    )
+    .await;
+    assert_eq!(none.header("content-encoding"), None);
+    assert_eq!(none.body, before.body);
+
+    // A new revision written behind the server's back shows once the
+    // recheck interval has passed, on the page, the list and the feed.
+    let mut a = fixtures().into_iter().find(|a| a.id == "MS04-035").unwrap();
+    a.title = "キャッシュ越しに見える新しい題名".into();
+    a.updated = a.updated.map(|d| d + chrono::Days::new(3));
+    site.store.import(vec![item(a)]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    for path in [
+        "/alerts/MS04-035/",
+        "/",
+        "/feed.atom",
+        "/api/v1/alerts/MS04-035",
+    ] {
+        let r = get(&site, path).await;
+        assert!(
+            r.text().contains("キャッシュ越しに見える新しい題名"),
+            "{path} still shows the old revision"
+        );
+    }
+    let after = get(&site, "/alerts/MS04-035/").await;
+    assert_ne!(after.header("etag"), before.header("etag"));
 }
