@@ -6,6 +6,7 @@ load the same demo data the README's run command serves, so what they check
 is what a new user sees.
 """
 
+import contextlib
 import json
 import os
 import pathlib
@@ -48,17 +49,17 @@ class Server:
         return json.loads(body)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def running_server(tmp: pathlib.Path):
+    """Imports the demo alerts into a new archive under `tmp` and runs
+    `hfr serve` on it, on a port the system picks."""
     if not DEMO:
         pytest.fail(f"no demo alerts under {ROOT / 'demo' / 'alerts'}")
-    tmp = tmp_path_factory.mktemp("hfr")
     db = tmp / "e2e.sqlite"
-    env = {k: v for k, v in os.environ.items() if k not in ("HFR_DB", "HFR_LISTEN", "HFR_BASE_URL")}
     subprocess.run(
         [hfr_bin(), "--db", str(db), "import", "--quiet", *map(str, DEMO)],
         check=True,
-        env=env,
+        env=hfr_env(),
         capture_output=True,
     )
     log = open(tmp / "serve.log", "w")
@@ -67,7 +68,7 @@ def server(tmp_path_factory):
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
-        env=env,
+        env=hfr_env(),
     )
     try:
         line = proc.stdout.readline()
@@ -83,6 +84,18 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def hfr_env():
+    """The environment without the user's own archive or listen address."""
+    return {k: v for k, v in os.environ.items() if k not in ("HFR_DB", "HFR_LISTEN", "HFR_BASE_URL")}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """One server for the tests that only read."""
+    with running_server(tmp_path_factory.mktemp("hfr")) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")
