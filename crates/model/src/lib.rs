@@ -23,6 +23,7 @@ pub mod catalogue;
 pub mod diff;
 mod enums;
 pub mod revision;
+pub mod subscription;
 
 pub use alert::*;
 pub use enums::*;
