@@ -51,6 +51,49 @@ pub fn changed_sections(changes: &[Change]) -> Vec<String> {
     out
 }
 
+/// The Japanese label a HotFix page gives a top-level key, for saying what
+/// changed (the web site's revision history, update mails, the feed).
+/// Unknown keys come back as they are.
+pub fn section_label(key: &str) -> &str {
+    match key {
+        "id" => "脆弱性識別番号",
+        "kbs" => "脆弱性識別番号 (KB)",
+        "edition" => "版",
+        "registered" => "登録日",
+        "updated" => "更新日",
+        "severity" => "深刻度",
+        "exploit_code" => "攻撃コードの有無",
+        "action" => "対策",
+        "reboot" => "再起動の必要性",
+        "uninstall" => "アンインストール",
+        "target" => "対象環境",
+        "references" => "セキュリティ情報・サポート技術情報",
+        "supersedes" => "含まれる過去の修正",
+        "title" => "タイトル",
+        "vendor_title" => "ベンダのタイトル",
+        "urgency" => "対応の緊急性",
+        "risk" => "危険性",
+        "attack_vectors" => "攻撃手法",
+        "impacts" => "脆弱性の影響",
+        "summary" => "概要",
+        "vulnerabilities" => "脆弱性の内容",
+        "affected" => "対象プラットフォーム",
+        "lab_tests" => "適用テストの結果",
+        "lab_notes" => "DA Labのコメント",
+        "details" => "詳細情報",
+        "downloads" => "修正プログラムのダウンロード先",
+        "packages" => "適用されるファイル情報",
+        "verification" => "確認方法",
+        "workarounds" => "参考情報",
+        "rollout" => "予想適用時間",
+        "rollout_basis" => "予想適用時間の算出条件",
+        "tool_display" => "UpdateEXPERT上の表示",
+        "additions" => "追加情報",
+        "notes" => "その他の情報",
+        other => other,
+    }
+}
+
 fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_string()
@@ -118,6 +161,13 @@ fn diff_values(path: String, a: &Value, b: &Value, out: &mut Vec<Change>) {
 mod tests {
     use super::*;
     use crate::{Addition, Severity};
+
+    #[test]
+    fn sections_have_their_page_labels() {
+        assert_eq!(section_label("packages"), "適用されるファイル情報");
+        assert_eq!(section_label("severity"), "深刻度");
+        assert_eq!(section_label("new_key"), "new_key");
+    }
 
     #[test]
     fn identical_alerts_have_no_changes() {

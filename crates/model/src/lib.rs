@@ -22,6 +22,7 @@ mod alert;
 pub mod catalogue;
 pub mod diff;
 mod enums;
+pub mod present;
 pub mod revision;
 pub mod subscription;
 

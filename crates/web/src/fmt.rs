@@ -91,46 +91,6 @@ pub(crate) fn source_kind(k: SourceKind) -> &'static str {
     }
 }
 
-/// The page label of a top-level canonical key, for "what changed".
-pub(crate) fn section_label(key: &str) -> &str {
-    match key {
-        "id" => "脆弱性識別番号",
-        "kbs" => "脆弱性識別番号 (KB)",
-        "edition" => "版",
-        "registered" => "登録日",
-        "updated" => "更新日",
-        "severity" => "深刻度",
-        "exploit_code" => "攻撃コードの有無",
-        "action" => "対策",
-        "reboot" => "再起動の必要性",
-        "uninstall" => "アンインストール",
-        "target" => "対象環境",
-        "references" => "セキュリティ情報・サポート技術情報",
-        "supersedes" => "含まれる過去の修正",
-        "title" => "タイトル",
-        "vendor_title" => "ベンダのタイトル",
-        "urgency" => "対応の緊急性",
-        "risk" => "危険性",
-        "attack_vectors" => "攻撃手法",
-        "impacts" => "脆弱性の影響",
-        "summary" => "概要",
-        "vulnerabilities" => "脆弱性の内容",
-        "affected" => "対象プラットフォーム",
-        "lab_tests" => "適用テストの結果",
-        "lab_notes" => "DA Labのコメント",
-        "details" => "詳細情報",
-        "downloads" => "修正プログラムのダウンロード先",
-        "packages" => "適用されるファイル情報",
-        "verification" => "確認方法",
-        "workarounds" => "参考情報",
-        "rollout" => "予想適用時間",
-        "rollout_basis" => "予想適用時間の算出条件",
-        "tool_display" => "UpdateEXPERT上の表示",
-        "additions" => "追加情報",
-        "notes" => "その他の情報",
-        other => other,
-    }
-}
 
 /// A JSON value as short text for the change list (`-` for null).
 pub(crate) fn preview(v: &Value) -> String {
@@ -161,8 +121,6 @@ mod tests {
         assert_eq!(minutes(110), "1時間50分");
         assert_eq!(minutes(34), "34分");
         assert_eq!(date(&NaiveDate::from_ymd_opt(2004, 10, 16)), "2004/10/16");
-        assert_eq!(section_label("packages"), "適用されるファイル情報");
-        assert_eq!(section_label("new_key"), "new_key");
         assert_eq!(preview(&Value::Null), "-");
         assert_eq!(
             preview(&serde_json::json!("x".repeat(200))).chars().count(),

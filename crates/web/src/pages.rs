@@ -362,7 +362,7 @@ fn history_rows(st: &Inner, id: &str, history: &[RevisionInfo], shown: i64) -> V
         .map(|h| {
             let sections: Vec<String> = changed_sections(&h.changes)
                 .iter()
-                .map(|s| fmt::section_label(s).to_string())
+                .map(|s| hfr_model::diff::section_label(s).to_string())
                 .collect();
             HistoryRow {
                 revision: h.revision,
