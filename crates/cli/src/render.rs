@@ -4,10 +4,15 @@
 
 use std::fmt::Write;
 
-use hfr_model::{Action, Alert, LabResult, Package, PackageFile, Severity, VerificationCheck};
+use hfr_model::{Action, Alert, LabResult, Package, PackageFile, Severity};
 use hfr_store::StoredAlert;
 
 use crate::output::table;
+use hfr_model::present::{minutes, size};
+
+pub fn yes_no(v: Option<bool>, yes: &str, no: &str) -> String {
+    hfr_model::present::yes_no(v, yes, no).to_string()
+}
 
 pub fn severity(s: Option<Severity>) -> String {
     s.map(|s| format!("{} {}", s.number(), s.label_ja()))
@@ -19,33 +24,8 @@ pub fn action(a: Option<Action>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-pub fn yes_no(v: Option<bool>, yes: &str, no: &str) -> String {
-    match v {
-        Some(true) => yes.into(),
-        Some(false) => no.into(),
-        None => "-".into(),
-    }
-}
-
 fn date(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
-}
-
-fn size(n: Option<u64>) -> String {
-    match n {
-        None => "-".into(),
-        Some(n) => {
-            let s = n.to_string();
-            let mut out = String::new();
-            for (i, c) in s.chars().enumerate() {
-                if i > 0 && (s.len() - i) % 3 == 0 {
-                    out.push(',');
-                }
-                out.push(c);
-            }
-            out
-        }
-    }
 }
 
 fn opt(s: &Option<String>) -> &str {
@@ -306,14 +286,7 @@ fn body(out: &mut String, a: &Alert) {
     if !a.verification.is_empty() {
         heading(out, "確認方法");
         for v in &a.verification {
-            let check = match &v.check {
-                VerificationCheck::FileList => "以下のファイル一覧を確認する".to_string(),
-                VerificationCheck::Value { name, data } => {
-                    format!("値 {name} のデータが {data} であること")
-                }
-                VerificationCheck::KeyExists => "キーが存在すること".to_string(),
-                VerificationCheck::Other { text } => text.clone(),
-            };
+            let check = hfr_model::present::check(&v.check);
             let _ = writeln!(
                 out,
                 "  {}:\n    {}\n    → {check}",
@@ -393,14 +366,6 @@ fn body(out: &mut String, a: &Alert) {
     for n in &a.notes {
         heading(out, &n.title);
         prose(out, &n.text);
-    }
-}
-
-fn minutes(m: u32) -> String {
-    if m >= 60 {
-        format!("{}時間{}分", m / 60, m % 60)
-    } else {
-        format!("{m}分")
     }
 }
 

@@ -1,14 +1,23 @@
 //! Small formatters the templates call: dates, sizes, minutes, labels.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use hfr_model::VerificationCheck;
 use hfr_store::SourceKind;
 use serde_json::Value;
 
+pub(crate) use hfr_model::present::{check, minutes};
+
 /// `2004/10/16`, as the pages print dates; `-` when unknown.
 pub(crate) fn date(d: &Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%Y/%m/%d").to_string())
-        .unwrap_or_else(|| "-".into())
+    hfr_model::present::date(*d)
+}
+
+/// Bytes with thousands separators (`532,216`); `-` when unknown.
+pub(crate) fn size(n: &Option<u64>) -> String {
+    hfr_model::present::size(*n)
+}
+
+pub(crate) fn yes_no(v: &Option<bool>, yes: &'static str, no: &'static str) -> &'static str {
+    hfr_model::present::yes_no(*v, yes, no)
 }
 
 /// `<time datetime="2004-10-16">2004/10/16</time>`, or `-` when unknown.
@@ -37,52 +46,6 @@ pub(crate) fn rfc3339(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Bytes with thousands separators (`532,216`); `-` when unknown.
-pub(crate) fn size(n: &Option<u64>) -> String {
-    match n {
-        None => "-".into(),
-        Some(n) => {
-            let s = n.to_string();
-            let mut out = String::with_capacity(s.len() + s.len() / 3);
-            for (i, c) in s.chars().enumerate() {
-                if i > 0 && (s.len() - i) % 3 == 0 {
-                    out.push(',');
-                }
-                out.push(c);
-            }
-            out
-        }
-    }
-}
-
-/// `1時間50分`, `34分`.
-pub(crate) fn minutes(m: u32) -> String {
-    if m >= 60 {
-        format!("{}時間{}分", m / 60, m % 60)
-    } else {
-        format!("{m}分")
-    }
-}
-
-pub(crate) fn yes_no(v: &Option<bool>, yes: &'static str, no: &'static str) -> &'static str {
-    match v {
-        Some(true) => yes,
-        Some(false) => no,
-        None => "-",
-    }
-}
-
-pub(crate) fn check(c: &VerificationCheck) -> String {
-    match c {
-        VerificationCheck::FileList => "このキー以下のファイル一覧を確認する".into(),
-        VerificationCheck::Value { name, data } => {
-            format!("値 {name} のデータが {data} であること")
-        }
-        VerificationCheck::KeyExists => "このキーが存在すること".into(),
-        VerificationCheck::Other { text } => text.clone(),
-    }
-}
-
 pub(crate) fn source_kind(k: SourceKind) -> &'static str {
     match k {
         SourceKind::Import => "取り込み",
@@ -90,7 +53,6 @@ pub(crate) fn source_kind(k: SourceKind) -> &'static str {
         SourceKind::Demo => "デモデータ",
     }
 }
-
 
 /// A JSON value as short text for the change list (`-` for null).
 pub(crate) fn preview(v: &Value) -> String {
