@@ -55,7 +55,10 @@ fn summary_text(s: &AlertSummary, sections: Option<&[String]>) -> String {
         format!("版: {}", fmt::date(&s.edition)),
     ];
     if let Some(sections) = sections {
-        let labels: Vec<&str> = sections.iter().map(|x| hfr_model::diff::section_label(x)).collect();
+        let labels: Vec<&str> = sections
+            .iter()
+            .map(|x| hfr_model::diff::section_label(x))
+            .collect();
         parts.push(format!(
             "改訂 {} で変更された項目: {}",
             s.revision,
