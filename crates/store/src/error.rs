@@ -45,6 +45,51 @@ pub enum StoreError {
     /// rolled back.
     #[error("alert {id:?} cannot be stored: {reason}; nothing from this import was written")]
     InvalidAlert { id: String, reason: String },
+
+    /// A mail-side row (subscriber, outbox, setting) cannot be read back.
+    #[error("the archive holds an unreadable {table} row {key}: {reason}")]
+    CorruptRow {
+        /// The table, e.g. `subscribers`.
+        table: &'static str,
+        /// Which row, e.g. `#12` or an alert id and revision.
+        key: String,
+        reason: String,
+    },
+
+    /// A subscriber's address, preferences or token nonce was refused before
+    /// anything was written.
+    #[error("subscriber {subscriber} cannot be stored: {reason}; nothing was written")]
+    InvalidSubscriber {
+        /// The address as given (quoted), or `#id`.
+        subscriber: String,
+        reason: String,
+    },
+
+    /// A mail was refused before anything was queued; the whole batch (and
+    /// its publication) was rolled back.
+    #[error(
+        "mail {message_key:?} to {recipient:?} cannot be queued: {reason}; \
+         nothing from this batch was queued"
+    )]
+    InvalidMessage {
+        message_key: String,
+        recipient: String,
+        reason: String,
+    },
+
+    /// A publication was refused before anything was written.
+    #[error(
+        "alert {alert_id:?} revision {revision} cannot be published: {reason}; nothing was queued"
+    )]
+    InvalidPublication {
+        alert_id: String,
+        revision: i64,
+        reason: String,
+    },
+
+    /// A setting was refused before anything was written.
+    #[error("setting {key:?} cannot be stored: {reason}")]
+    InvalidSetting { key: String, reason: String },
 }
 
 impl From<sqlx::Error> for StoreError {

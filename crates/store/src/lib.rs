@@ -12,18 +12,30 @@
 //!
 //! Every write is one transaction: a failed import leaves the archive exactly as
 //! it was.
+//!
+//! Beside the alerts the store keeps the subscription side (see [`mail`]):
+//! subscribers, the server's settings, which alert revisions were published,
+//! and a durable outbox of mail that workers claim with a lease and mark
+//! sent, retried or failed. The outbox is written in the same transaction as
+//! what caused it, so nothing is queued twice and nothing is lost.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use hfr_model::diff::Change;
+use hfr_model::subscription::Preferences;
 use hfr_model::{Action, Alert, Severity};
 use serde::{Deserialize, Serialize};
 
 mod error;
+pub mod mail;
 mod open;
 mod sql;
 
 pub use error::StoreError;
+pub use mail::{
+    NewMessage, OutboxCount, OutboxMessage, OutboxState, Subscriber, SubscriberState,
+    MAX_ADDRESS_LEN,
+};
 pub use open::{default_sqlite_path, open, open_postgres, open_sqlite, DbLocation};
 pub use sql::{PgStore, SqliteStore, MAX_ID_LEN};
 
@@ -258,4 +270,155 @@ pub trait Store: Send + Sync {
     /// The archive's [`Generation`]: it differs after every write, by this
     /// process or any other sharing the database.
     async fn generation(&self) -> Result<Generation, StoreError>;
+
+    // -----------------------------------------------------------------------
+    // Settings.
+
+    /// The stored value of a server-wide setting; `value` is stored (and
+    /// returned) only when the key has none yet. Two processes starting at
+    /// once both get the value that was stored first, so e.g. the token
+    /// secret is made once and agreed on.
+    async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
+
+    // -----------------------------------------------------------------------
+    // Subscribers.
+
+    /// Records a subscription request and returns the subscriber as stored.
+    /// A new address becomes a pending subscriber with `nonce` as its token
+    /// nonce. A pending or unsubscribed address goes (back) to pending with
+    /// the new preferences: subscribing again needs a new confirmation. A
+    /// confirmed address keeps being confirmed, with the new preferences. An
+    /// existing subscriber keeps its nonce (links already mailed keep working;
+    /// see [`Store::rotate_token_nonce`]). Addresses match without regard to
+    /// case; the address is stored as given this time.
+    ///
+    /// The caller validates addresses; the store still refuses an empty one,
+    /// one longer than [`MAX_ADDRESS_LEN`] bytes, or one with whitespace or a
+    /// control character, with [`StoreError::InvalidSubscriber`].
+    async fn upsert_subscriber(
+        &self,
+        address: &str,
+        preferences: &Preferences,
+        nonce: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Subscriber, StoreError>;
+
+    /// One subscriber by id.
+    async fn subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError>;
+
+    /// One subscriber by address, matched without regard to case.
+    async fn subscriber_by_address(&self, address: &str) -> Result<Option<Subscriber>, StoreError>;
+
+    /// Pending → confirmed. False (and nothing changes) when the subscriber
+    /// is unknown or not pending.
+    async fn confirm_subscriber(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// → unsubscribed, from pending or confirmed. False when the subscriber
+    /// is unknown or already unsubscribed, so a second click changes nothing.
+    /// Mail already queued for them stays queued: senders check the
+    /// subscriber's state before sending.
+    async fn unsubscribe(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Replaces a subscriber's preferences, whatever their state. False when
+    /// the subscriber is unknown.
+    async fn set_preferences(
+        &self,
+        id: i64,
+        preferences: &Preferences,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives a subscriber a new token nonce, revoking every link mailed
+    /// before. False when the subscriber is unknown.
+    async fn rotate_token_nonce(&self, id: i64, nonce: &str) -> Result<bool, StoreError>;
+
+    /// Confirmed subscribers with an id above `after_id`, by id, at most
+    /// `limit`: page through them all by passing the last id seen, so a
+    /// fan-out to every subscriber never holds them all in memory.
+    async fn confirmed_subscribers(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Subscriber>, StoreError>;
+
+    // -----------------------------------------------------------------------
+    // The outbox.
+
+    /// Publishes an alert revision: in one transaction, records that it was
+    /// published and queues `outbox`. When the revision was published before
+    /// (ids match without regard to case), queues nothing and returns None;
+    /// otherwise returns how many rows were queued (mail already queued for
+    /// the same message key and recipient is not queued again). Any invalid
+    /// message refuses the whole publication.
+    async fn publish(
+        &self,
+        alert_id: &str,
+        revision: i64,
+        now: DateTime<Utc>,
+        outbox: Vec<NewMessage>,
+    ) -> Result<Option<u64>, StoreError>;
+
+    /// Queues mail that belongs to no publication (confirmations, the
+    /// weekly digest), in one transaction; a message already queued for the
+    /// same key and recipient is skipped. Returns how many rows were queued.
+    async fn enqueue(&self, outbox: Vec<NewMessage>) -> Result<u64, StoreError>;
+
+    /// Claims up to `limit` rows for `worker`: first rows whose sender's
+    /// lease ran out before `now` (a worker that died), then rows queued and
+    /// due at `now`, earliest due first (lowest id among equals); returned
+    /// by id. Each claimed row is `sending`, claimed by `worker` until
+    /// `now + lease`, with one more attempt counted. Concurrent claimers
+    /// never get the same row. `worker` must be unique per claimer (e.g.
+    /// host, process id and a random part).
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
+
+    /// Marks a claimed row sent. Like [`Store::mark_retry`] and
+    /// [`Store::mark_failed`], only while the row is `sending` and claimed by
+    /// `worker`: a worker whose lease ran out and whose row another worker
+    /// took over gets false and changes nothing.
+    async fn mark_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Puts a claimed row back in the queue after a temporary failure, not to
+    /// be claimed before `next_attempt_at`; `error` (e.g. the SMTP reply) is
+    /// kept as its last error.
+    async fn mark_retry(
+        &self,
+        id: i64,
+        worker: &str,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives up on a claimed row (a permanent failure): it is never claimed
+    /// again; `error` is kept as its last error.
+    async fn mark_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// How many outbox rows each message has in each state, queued rows
+    /// waiting for a retry counted apart; by message key, then state.
+    async fn outbox_status(&self) -> Result<Vec<OutboxCount>, StoreError>;
+
+    /// The failed rows of one message, oldest first, at most `limit`: each
+    /// as (recipient, last error, attempts).
+    async fn outbox_failures(
+        &self,
+        message_key: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, String, u32)>, StoreError>;
 }

@@ -5,6 +5,10 @@
 //! connection (validation, the revision rules, building the filter, turning
 //! rows into model values) is plain code here; [`impl_store!`] only wires it
 //! to a pool of one back end, and is expanded once per back end.
+//!
+//! The mail side (subscribers, settings, publications, the outbox) has its
+//! statements and code in [`mailing`]; `impl_store!` expands its
+//! `impl_mailing!` too and delegates the trait's mail methods to it.
 
 use std::sync::LazyLock;
 
@@ -12,12 +16,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use hfr_model::diff::Change;
 use hfr_model::revision::{decide, Decision};
+use hfr_model::subscription::Preferences;
 use hfr_model::{Action, Alert, Severity};
 
+use crate::mail::{NewMessage, OutboxCount, OutboxMessage, Subscriber};
 use crate::{
     AlertFilter, AlertSummary, ArchiveOverview, Generation, ImportItem, Outcome, RevisionInfo,
     Source, SourceKind, Store, StoreError, StoredAlert, TargetKind,
 };
+
+/// Subscribers, settings, publications and the outbox (`sql/mailing.rs`).
+mod mailing;
 
 /// The longest id the archive accepts.
 pub const MAX_ID_LEN: usize = 64;
@@ -52,6 +61,12 @@ impl From<Option<String>> for Param {
 impl From<i64> for Param {
     fn from(v: i64) -> Self {
         Param::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Param {
+    fn from(v: Option<i64>) -> Self {
+        Param::Int(v)
     }
 }
 
@@ -398,22 +413,29 @@ fn id_key(id: &str) -> String {
 /// Refuses an alert the archive must not hold. Called for every item inside
 /// the import transaction, so a refused item rolls the whole batch back.
 pub(crate) fn validate(alert: &Alert) -> Result<(), StoreError> {
-    let id = alert.id.as_str();
-    let reason = if id.is_empty() {
-        "the id is empty".to_string()
+    match id_problem(&alert.id) {
+        None => Ok(()),
+        Some(reason) => Err(StoreError::InvalidAlert {
+            id: alert.id.clone(),
+            reason,
+        }),
+    }
+}
+
+/// What is wrong with an alert id, if anything: the one rule for ids that are
+/// imported and ids that are published.
+fn id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        Some("the id is empty".to_string())
     } else if id.chars().count() > MAX_ID_LEN {
-        format!("the id is longer than {MAX_ID_LEN} characters")
+        Some(format!("the id is longer than {MAX_ID_LEN} characters"))
     } else if id.chars().any(char::is_whitespace) {
-        "the id contains whitespace".to_string()
+        Some("the id contains whitespace".to_string())
     } else if id.chars().any(char::is_control) {
-        "the id contains a control character".to_string()
+        Some("the id contains a control character".to_string())
     } else {
-        return Ok(());
-    };
-    Err(StoreError::InvalidAlert {
-        id: id.to_string(),
-        reason,
-    })
+        None
+    }
 }
 
 /// The current revision of an alert, as the import transaction sees it.
@@ -718,8 +740,17 @@ macro_rules! bind_all {
 ///
 /// `$begin` opens the import transaction; `$lock` runs first inside it, so
 /// concurrent imports queue instead of failing on the same new id.
+/// `$claim_lock`, `$max_params` and `$placeholders` are for the outbox: see
+/// [`mailing`].
 macro_rules! impl_store {
-    ($(#[$meta:meta])* $name:ident, $db:ty, $backend:literal, begin: $begin:literal, lock: $lock:expr) => {
+    (
+        $(#[$meta:meta])* $name:ident, $db:ty, $backend:literal,
+        begin: $begin:literal,
+        lock: $lock:expr,
+        claim_lock: $claim_lock:literal,
+        max_params: $max_params:literal,
+        placeholders: $placeholders:ident
+    ) => {
         $(#[$meta])*
         #[derive(Debug, Clone)]
         pub struct $name {
@@ -881,7 +912,137 @@ macro_rules! impl_store {
                     last: r.last,
                 }))
             }
+
+            // The mail side: see `mailing`.
+
+            async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
+                self.mailing_setting_or_insert(key, value).await
+            }
+
+            async fn upsert_subscriber(
+                &self,
+                address: &str,
+                preferences: &Preferences,
+                nonce: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Subscriber, StoreError> {
+                self.mailing_upsert_subscriber(address, preferences, nonce, now).await
+            }
+
+            async fn subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
+                self.mailing_subscriber(id).await
+            }
+
+            async fn subscriber_by_address(
+                &self,
+                address: &str,
+            ) -> Result<Option<Subscriber>, StoreError> {
+                self.mailing_subscriber_by_address(address).await
+            }
+
+            async fn confirm_subscriber(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                self.mailing_confirm_subscriber(id, now).await
+            }
+
+            async fn unsubscribe(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                self.mailing_unsubscribe(id, now).await
+            }
+
+            async fn set_preferences(
+                &self,
+                id: i64,
+                preferences: &Preferences,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                self.mailing_set_preferences(id, preferences, now).await
+            }
+
+            async fn rotate_token_nonce(&self, id: i64, nonce: &str) -> Result<bool, StoreError> {
+                self.mailing_rotate_token_nonce(id, nonce).await
+            }
+
+            async fn confirmed_subscribers(
+                &self,
+                after_id: i64,
+                limit: u32,
+            ) -> Result<Vec<Subscriber>, StoreError> {
+                self.mailing_confirmed_subscribers(after_id, limit).await
+            }
+
+            async fn publish(
+                &self,
+                alert_id: &str,
+                revision: i64,
+                now: DateTime<Utc>,
+                outbox: Vec<NewMessage>,
+            ) -> Result<Option<u64>, StoreError> {
+                self.mailing_publish(alert_id, revision, now, outbox).await
+            }
+
+            async fn enqueue(&self, outbox: Vec<NewMessage>) -> Result<u64, StoreError> {
+                self.mailing_enqueue(outbox).await
+            }
+
+            async fn claim_outbox(
+                &self,
+                worker: &str,
+                now: DateTime<Utc>,
+                lease: chrono::Duration,
+                limit: u32,
+            ) -> Result<Vec<OutboxMessage>, StoreError> {
+                self.mailing_claim_outbox(worker, now, lease, limit).await
+            }
+
+            async fn mark_sent(
+                &self,
+                id: i64,
+                worker: &str,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                self.mailing_mark_sent(id, worker, now).await
+            }
+
+            async fn mark_retry(
+                &self,
+                id: i64,
+                worker: &str,
+                next_attempt_at: DateTime<Utc>,
+                error: &str,
+            ) -> Result<bool, StoreError> {
+                self.mailing_mark_retry(id, worker, next_attempt_at, error).await
+            }
+
+            async fn mark_failed(
+                &self,
+                id: i64,
+                worker: &str,
+                error: &str,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                self.mailing_mark_failed(id, worker, error, now).await
+            }
+
+            async fn outbox_status(&self) -> Result<Vec<OutboxCount>, StoreError> {
+                self.mailing_outbox_status().await
+            }
+
+            async fn outbox_failures(
+                &self,
+                message_key: &str,
+                limit: u32,
+            ) -> Result<Vec<(String, String, u32)>, StoreError> {
+                self.mailing_outbox_failures(message_key, limit).await
+            }
         }
+
+        mailing::impl_mailing!(
+            $name,
+            $db,
+            begin: $begin,
+            claim_lock: $claim_lock,
+            max_params: $max_params,
+            placeholders: $placeholders
+        );
     };
 }
 
@@ -893,7 +1054,13 @@ impl_store!(
     // Take the write lock up front: a deferred transaction that reads and then
     // writes can fail with SQLITE_BUSY when another writer got in between.
     begin: "BEGIN IMMEDIATE",
-    lock: None::<&str>
+    lock: None::<&str>,
+    // No row locks: BEGIN IMMEDIATE already lets one writer in at a time.
+    claim_lock: "",
+    // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite (3.32+).
+    max_params: 32766,
+    // `$n` parameters bind in quadratic time on SQLite: see mailing::Placeholders.
+    placeholders: Anonymous
 );
 
 impl_store!(
@@ -903,7 +1070,12 @@ impl_store!(
     "postgres",
     begin: "BEGIN",
     // Imports queue behind each other; readers are not blocked.
-    lock: Some("LOCK TABLE alerts IN SHARE ROW EXCLUSIVE MODE")
+    lock: Some("LOCK TABLE alerts IN SHARE ROW EXCLUSIVE MODE"),
+    // Concurrent workers skip each other's rows instead of waiting on them.
+    claim_lock: " FOR UPDATE SKIP LOCKED",
+    // The wire protocol counts parameters in 16 bits.
+    max_params: 65535,
+    placeholders: Numbered
 );
 
 #[cfg(test)]

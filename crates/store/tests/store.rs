@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hfr_model::*;
 use hfr_store::{
-    AlertFilter, DbLocation, ImportItem, Outcome, Source, SourceKind, Store, StoreError, TargetKind,
+    AlertFilter, DbLocation, ImportItem, NewMessage, OutboxCount, OutboxState, Outcome, Source,
+    SourceKind, Store, StoreError, SubscriberState, TargetKind,
 };
 use sqlx::Connection;
 
@@ -188,6 +189,19 @@ both_backends!(
     a_batch_sees_its_own_writes,
     an_empty_batch_does_nothing,
     concurrent_imports_queue,
+    // The mail side.
+    a_subscriber_goes_through_every_state,
+    bad_addresses_are_refused_and_nothing_is_stored,
+    a_setting_keeps_its_first_value,
+    a_revision_is_published_once,
+    a_publication_with_a_bad_message_queues_nothing,
+    enqueue_queues_a_message_once_per_recipient,
+    concurrent_claims_never_share_a_row,
+    an_expired_lease_is_taken_over,
+    a_retry_waits_for_its_time,
+    a_failed_row_is_never_claimed_again,
+    the_status_counts_each_state,
+    confirmed_subscribers_page_by_id,
 );
 
 // ---------------------------------------------------------------------------
@@ -1212,6 +1226,669 @@ where
 }
 
 // ---------------------------------------------------------------------------
+// The mail side: subscribers, settings, publications, the outbox.
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+/// The time all outbox tests start from.
+fn t0() -> DateTime<Utc> {
+    t("2026-02-02T09:00:00.123456Z")
+}
+
+fn message(key: &str, i: usize, not_before: DateTime<Utc>) -> NewMessage {
+    NewMessage {
+        message_key: key.into(),
+        subscriber_id: None,
+        recipient: format!("user{i:06}@example.jp"),
+        message_id: format!("<{}.{i}@hfr.example>", key.replace('/', ".")),
+        not_before,
+    }
+}
+
+fn messages(key: &str, n: usize) -> Vec<NewMessage> {
+    (0..n).map(|i| message(key, i, t0())).collect()
+}
+
+fn prefs_severe() -> subscription::Preferences {
+    subscription::Preferences {
+        min_severity: Some(Severity::Critical),
+        products: vec!["Windows 2000".into()],
+        weekly: false,
+        ..subscription::Preferences::default()
+    }
+}
+
+async fn a_subscriber_goes_through_every_state(store: Arc<dyn Store>) {
+    let every = subscription::Preferences::default();
+    let (t1, t2, t3, t4, t5) = (
+        t("2026-02-01T10:00:00.000001Z"),
+        t("2026-02-01T10:05:00Z"),
+        t("2026-02-02T08:00:00Z"),
+        t("2026-03-01T00:00:00Z"),
+        t("2026-04-01T00:00:00Z"),
+    );
+    let s = store
+        .upsert_subscriber("Taro.Yamada@Example.JP", &every, "nonce-1", t1)
+        .await
+        .unwrap();
+    assert_eq!(s.state, SubscriberState::Pending);
+    assert_eq!(s.address, "Taro.Yamada@Example.JP");
+    assert_eq!(s.preferences, every);
+    assert_eq!(s.token_nonce, "nonce-1");
+    assert_eq!((s.created_at, s.updated_at), (t1, t1));
+    assert_eq!((s.confirmed_at, s.unsubscribed_at), (None, None));
+    let id = s.id;
+    assert_eq!(store.subscriber(id).await.unwrap(), Some(s.clone()));
+    for spelling in [
+        "taro.yamada@example.jp",
+        "TARO.YAMADA@EXAMPLE.JP",
+        " taro.yamada@example.jp",
+    ] {
+        let found = store.subscriber_by_address(spelling).await.unwrap();
+        assert_eq!(found, Some(s.clone()), "{spelling}");
+    }
+    assert_eq!(
+        store
+            .subscriber_by_address("hanako@example.jp")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.subscriber(id + 1000).await.unwrap(), None);
+    // Pending subscribers are not mailed.
+    assert!(store.confirmed_subscribers(0, 10).await.unwrap().is_empty());
+
+    // Pending → confirmed, once.
+    assert!(store.confirm_subscriber(id, t2).await.unwrap());
+    assert!(!store.confirm_subscriber(id, t3).await.unwrap());
+    let s = store.subscriber(id).await.unwrap().unwrap();
+    assert_eq!(s.state, SubscriberState::Confirmed);
+    assert_eq!((s.confirmed_at, s.updated_at), (Some(t2), t2));
+    assert_eq!(store.confirmed_subscribers(0, 10).await.unwrap(), vec![s]);
+
+    // Subscribing again while confirmed changes the preferences only.
+    let s = store
+        .upsert_subscriber("taro.yamada@example.jp", &prefs_severe(), "nonce-2", t3)
+        .await
+        .unwrap();
+    assert_eq!(s.id, id);
+    assert_eq!(s.state, SubscriberState::Confirmed);
+    assert_eq!(s.preferences, prefs_severe());
+    assert_eq!(s.address, "taro.yamada@example.jp");
+    assert_eq!(
+        s.token_nonce, "nonce-1",
+        "links already mailed keep working"
+    );
+    assert_eq!(
+        (s.created_at, s.confirmed_at, s.updated_at),
+        (t1, Some(t2), t3)
+    );
+
+    // → unsubscribed, once.
+    assert!(store.unsubscribe(id, t4).await.unwrap());
+    assert!(!store.unsubscribe(id, t5).await.unwrap());
+    let s = store.subscriber(id).await.unwrap().unwrap();
+    assert_eq!(s.state, SubscriberState::Unsubscribed);
+    assert_eq!((s.confirmed_at, s.unsubscribed_at), (None, Some(t4)));
+    assert!(!store.confirm_subscriber(id, t5).await.unwrap());
+    assert!(store.confirmed_subscribers(0, 10).await.unwrap().is_empty());
+
+    // Subscribing again needs a new confirmation.
+    let s = store
+        .upsert_subscriber("Taro.Yamada@example.jp", &every, "nonce-3", t5)
+        .await
+        .unwrap();
+    assert_eq!((s.id, s.state), (id, SubscriberState::Pending));
+    assert_eq!((s.confirmed_at, s.unsubscribed_at), (None, None));
+    assert_eq!(s.preferences, every);
+    assert!(store.confirmed_subscribers(0, 10).await.unwrap().is_empty());
+    assert!(store.confirm_subscriber(id, t5).await.unwrap());
+
+    // Preferences and the nonce can be changed on their own.
+    assert!(store
+        .set_preferences(id, &prefs_severe(), t5)
+        .await
+        .unwrap());
+    assert!(store.rotate_token_nonce(id, "nonce-4").await.unwrap());
+    let s = store.subscriber(id).await.unwrap().unwrap();
+    assert_eq!(s.preferences, prefs_severe());
+    assert_eq!(s.token_nonce, "nonce-4");
+    assert_eq!(s.state, SubscriberState::Confirmed);
+
+    // Unknown ids change nothing.
+    let unknown = id + 1000;
+    assert!(!store.confirm_subscriber(unknown, t5).await.unwrap());
+    assert!(!store.unsubscribe(unknown, t5).await.unwrap());
+    assert!(!store.set_preferences(unknown, &every, t5).await.unwrap());
+    assert!(!store.rotate_token_nonce(unknown, "nonce-5").await.unwrap());
+
+    // A second address is a second subscriber.
+    let other = store
+        .upsert_subscriber("hanako@example.jp", &every, "nonce-h", t5)
+        .await
+        .unwrap();
+    assert_ne!(other.id, id);
+    assert_eq!(other.state, SubscriberState::Pending);
+}
+
+async fn bad_addresses_are_refused_and_nothing_is_stored(store: Arc<dyn Store>) {
+    let prefs = subscription::Preferences::default();
+    let long = format!("{}@example.jp", "a".repeat(244));
+    assert_eq!(long.len(), 255);
+    let cases = [
+        ("", "empty"),
+        ("taro yamada@example.jp", "whitespace"),
+        ("taro@example.jp\r\nBcc: all@example.jp", "control"),
+        ("taro@example.jp\u{7}", "control"),
+        (long.as_str(), "254"),
+    ];
+    for (address, word) in cases {
+        let err = store
+            .upsert_subscriber(address, &prefs, "nonce", t0())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::InvalidSubscriber { .. }),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(msg.contains(word), "{msg:?} should say {word}");
+        assert!(
+            msg.contains(&format!("{address:?}")),
+            "{msg:?} should name {address:?}"
+        );
+    }
+    let err = store
+        .upsert_subscriber("taro@example.jp", &prefs, "", t0())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("token nonce is empty"), "{err}");
+    assert_eq!(
+        store
+            .subscriber_by_address("taro@example.jp")
+            .await
+            .unwrap(),
+        None
+    );
+    // 254 bytes is fine.
+    let fits = &long[1..];
+    let s = store
+        .upsert_subscriber(fits, &prefs, "nonce", t0())
+        .await
+        .unwrap();
+    assert_eq!(s.address, fits);
+    assert_eq!(
+        s.id,
+        store.subscriber_by_address(fits).await.unwrap().unwrap().id
+    );
+    let err = store.rotate_token_nonce(s.id, "a\nb").await.unwrap_err();
+    assert!(err.to_string().contains(&format!("#{}", s.id)), "{err}");
+    assert_eq!(
+        store.subscriber(s.id).await.unwrap().unwrap().token_nonce,
+        "nonce"
+    );
+}
+
+async fn a_setting_keeps_its_first_value(store: Arc<dyn Store>) {
+    let first = store.setting_or_insert("token_secret", "s1").await.unwrap();
+    assert_eq!(first, "s1");
+    let again = store.setting_or_insert("token_secret", "s2").await.unwrap();
+    assert_eq!(again, "s1");
+    assert_eq!(store.setting_or_insert("other", "o").await.unwrap(), "o");
+    // Many processes starting at once agree on one value.
+    let runs = (0..8).map(|i| {
+        let store = store.clone();
+        async move { store.setting_or_insert("raced", &format!("v{i}")).await }
+    });
+    let values: Vec<String> = futures_join_all(runs)
+        .await
+        .into_iter()
+        .map(|r| r.expect("setting"))
+        .collect();
+    assert!(values.iter().all(|v| *v == values[0]), "{values:?}");
+    let err = store.setting_or_insert("", "x").await.unwrap_err();
+    assert!(matches!(err, StoreError::InvalidSetting { .. }), "{err:?}");
+}
+
+async fn a_revision_is_published_once(store: Arc<dyn Store>) {
+    let key = "alert/MS04-035/1";
+    let sub = store
+        .upsert_subscriber(
+            "taro@example.jp",
+            &subscription::Preferences::default(),
+            "n",
+            t0(),
+        )
+        .await
+        .unwrap();
+    let mut outbox = messages(key, 3);
+    outbox[0].subscriber_id = Some(sub.id);
+    assert_eq!(
+        store
+            .publish("MS04-035", 1, t0(), outbox.clone())
+            .await
+            .unwrap(),
+        Some(3)
+    );
+    // Again, with the id spelt otherwise and more recipients: nothing.
+    assert_eq!(
+        store
+            .publish("ms04-035", 1, t0(), messages(key, 5))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .publish("MS04-035", 1, t0(), Vec::new())
+            .await
+            .unwrap(),
+        None
+    );
+    let status = store.outbox_status().await.unwrap();
+    assert_eq!(
+        status,
+        vec![OutboxCount {
+            message_key: key.into(),
+            state: OutboxState::Queued,
+            retrying: false,
+            count: 3
+        }]
+    );
+    // The next revision is another publication; a publication with nobody
+    // to mail is still recorded.
+    assert_eq!(
+        store
+            .publish("MS04-035", 2, t0(), messages("alert/MS04-035/2", 2))
+            .await
+            .unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        store
+            .publish("MS04-036", 1, t0(), Vec::new())
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(
+        store
+            .publish("MS04-036", 1, t0(), messages("x", 1))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // The rows carry what was queued.
+    let claimed = store
+        .claim_outbox("w", t0(), Duration::minutes(5), 100)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 5);
+    assert_eq!(claimed[0].message_key, key);
+    assert_eq!(claimed[0].subscriber_id, Some(sub.id));
+    assert_eq!(claimed[0].recipient, outbox[0].recipient);
+    assert_eq!(claimed[0].message_id, outbox[0].message_id);
+    assert_eq!(claimed[0].attempts, 1);
+    assert_eq!(claimed[1].subscriber_id, None);
+}
+
+async fn a_publication_with_a_bad_message_queues_nothing(store: Arc<dyn Store>) {
+    let key = "alert/MS04-035/1";
+    let mut outbox = messages(key, 3);
+    outbox[2].recipient = "bad address@example.jp".into();
+    let err = store
+        .publish("MS04-035", 1, t0(), outbox.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidMessage { .. }), "{err:?}");
+    assert!(err.to_string().contains("whitespace"), "{err}");
+    assert!(err.to_string().contains("bad address@example.jp"), "{err}");
+    assert!(store.outbox_status().await.unwrap().is_empty());
+    // The publication was not recorded either: it can be made once fixed.
+    outbox[2].recipient = "good@example.jp".into();
+    assert_eq!(
+        store.publish("MS04-035", 1, t0(), outbox).await.unwrap(),
+        Some(3)
+    );
+
+    let err = store
+        .publish("MS04 035", 1, t0(), messages(key, 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::InvalidPublication { .. }),
+        "{err:?}"
+    );
+    let err = store
+        .publish("MS04-035", 0, t0(), messages(key, 1))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("revision"), "{err}");
+    let mut bad = messages("confirm/1/1", 1);
+    bad[0].message_id = "<a@b>\r\nBcc: all@example.jp".into();
+    assert!(store.enqueue(bad).await.is_err());
+    let total: u64 = store
+        .outbox_status()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.count)
+        .sum();
+    assert_eq!(total, 3);
+}
+
+async fn enqueue_queues_a_message_once_per_recipient(store: Arc<dyn Store>) {
+    assert_eq!(store.enqueue(Vec::new()).await.unwrap(), 0);
+    let key = "weekly/2004-10-11";
+    assert_eq!(store.enqueue(messages(key, 2)).await.unwrap(), 2);
+    // Two known, one new, and the new one twice in the same batch.
+    let mut again = messages(key, 3);
+    again.push(message(key, 2, t0()));
+    assert_eq!(store.enqueue(again).await.unwrap(), 1);
+    // The same recipients for another message are other rows.
+    assert_eq!(
+        store
+            .enqueue(messages("weekly/2004-10-18", 3))
+            .await
+            .unwrap(),
+        3
+    );
+    let counts: Vec<(String, u64)> = store
+        .outbox_status()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.message_key, c.count))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("weekly/2004-10-11".to_string(), 3),
+            ("weekly/2004-10-18".to_string(), 3)
+        ]
+    );
+}
+
+/// Queues `rows` mails and lets every store drain the outbox at once, each
+/// as its own worker, in small claims; every row must be claimed by exactly
+/// one worker.
+async fn claim_race(stores: Vec<Arc<dyn Store>>, rows: usize) {
+    let now = t0();
+    assert_eq!(
+        stores[0]
+            .enqueue(messages("weekly/2026-02-02", rows))
+            .await
+            .unwrap(),
+        rows as u64
+    );
+    let workers = stores.into_iter().enumerate().map(|(n, store)| async move {
+        let worker = format!("worker-{n}");
+        let mut mine = Vec::new();
+        loop {
+            let claimed = store
+                .claim_outbox(&worker, now, Duration::minutes(5), 7)
+                .await
+                .expect("claim");
+            if claimed.is_empty() {
+                break;
+            }
+            for m in claimed {
+                assert_eq!(m.attempts, 1, "row {} claimed twice", m.id);
+                assert!(store.mark_sent(m.id, &worker, now).await.expect("mark"));
+                mine.push(m.id);
+            }
+        }
+        mine
+    });
+    let per_worker = futures_join_all(workers).await;
+    let mut all: Vec<i64> = per_worker.iter().flatten().copied().collect();
+    let claimed = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), claimed, "a row was claimed by two workers");
+    assert_eq!(claimed, rows, "every row is claimed");
+    let sizes: Vec<usize> = per_worker.iter().map(Vec::len).collect();
+    eprintln!("rows per worker: {sizes:?}");
+}
+
+async fn concurrent_claims_never_share_a_row(store: Arc<dyn Store>) {
+    claim_race(
+        vec![store.clone(), store.clone(), store.clone(), store],
+        500,
+    )
+    .await;
+}
+
+async fn an_expired_lease_is_taken_over(store: Arc<dyn Store>) {
+    store.enqueue(messages("confirm/1/1", 1)).await.unwrap();
+    let lease = Duration::minutes(5);
+    let a = store.claim_outbox("a", t0(), lease, 10).await.unwrap();
+    assert_eq!(a.len(), 1);
+    let id = a[0].id;
+    // Within the lease nobody else gets it, not even at its very end.
+    assert!(store
+        .claim_outbox("b", t0(), lease, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let end = t0() + lease;
+    assert!(store
+        .claim_outbox("b", end, lease, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // After it, worker a is presumed dead.
+    let later = end + Duration::microseconds(1);
+    let b = store.claim_outbox("b", later, lease, 10).await.unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!((b[0].id, b[0].attempts), (id, 2));
+    // a's late results change nothing; b's count.
+    assert!(!store.mark_sent(id, "a", later).await.unwrap());
+    assert!(!store
+        .mark_retry(id, "a", later, "421 try later")
+        .await
+        .unwrap());
+    assert!(!store.mark_failed(id, "a", "550", later).await.unwrap());
+    assert!(store.mark_sent(id, "b", later).await.unwrap());
+    assert!(!store.mark_sent(id, "b", later).await.unwrap());
+    let status = store.outbox_status().await.unwrap();
+    assert_eq!(status.len(), 1);
+    assert_eq!((status[0].state, status[0].count), (OutboxState::Sent, 1));
+    // A sent row is never claimed again.
+    let far = t0() + Duration::days(365);
+    assert!(store
+        .claim_outbox("c", far, lease, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // Unknown rows are not marked.
+    assert!(!store.mark_sent(id + 1000, "b", later).await.unwrap());
+}
+
+async fn a_retry_waits_for_its_time(store: Arc<dyn Store>) {
+    store
+        .enqueue(messages("alert/MS04-035/1", 2))
+        .await
+        .unwrap();
+    let lease = Duration::minutes(5);
+    let first = store.claim_outbox("w", t0(), lease, 1).await.unwrap();
+    assert_eq!(first.len(), 1);
+    let id = first[0].id;
+    let retry_at = t0() + Duration::minutes(10);
+    assert!(store
+        .mark_retry(id, "w", retry_at, "421 4.7.0 Try again later")
+        .await
+        .unwrap());
+    // A retried row is not claimed again before its time...
+    let before = store
+        .claim_outbox("w", retry_at - Duration::microseconds(1), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(before.len(), 1);
+    assert_ne!(before[0].id, id);
+    assert!(store.mark_sent(before[0].id, "w", t0()).await.unwrap());
+    // ...and is at it, by any worker, with its attempts counted.
+    let at = store.claim_outbox("v", retry_at, lease, 10).await.unwrap();
+    assert_eq!(at.len(), 1);
+    assert_eq!((at[0].id, at[0].attempts), (id, 2));
+    assert!(store.mark_sent(id, "v", retry_at).await.unwrap());
+    // Mail not yet due is not claimed either.
+    store
+        .enqueue(vec![message(
+            "weekly/2026-02-09",
+            1,
+            t0() + Duration::days(7),
+        )])
+        .await
+        .unwrap();
+    assert!(store
+        .claim_outbox("w", t0() + Duration::days(6), lease, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let due = store
+        .claim_outbox("w", t0() + Duration::days(7), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].message_key, "weekly/2026-02-09");
+}
+
+async fn a_failed_row_is_never_claimed_again(store: Arc<dyn Store>) {
+    let key = "alert/MS04-035/1";
+    let outbox = messages(key, 3);
+    store.enqueue(outbox.clone()).await.unwrap();
+    let lease = Duration::minutes(5);
+    let claimed = store.claim_outbox("w", t0(), lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 3);
+    let long_reply = format!("550 5.1.1 {}", "x".repeat(5000));
+    assert!(store
+        .mark_failed(claimed[0].id, "w", "550 5.1.1 User unknown", t0())
+        .await
+        .unwrap());
+    assert!(store
+        .mark_failed(claimed[2].id, "w", &long_reply, t0())
+        .await
+        .unwrap());
+    assert!(!store
+        .mark_failed(claimed[2].id, "w", "again", t0())
+        .await
+        .unwrap());
+    for later in [t0() + lease * 2, t0() + Duration::days(3650)] {
+        assert!(store
+            .claim_outbox("v", later, lease, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.id == claimed[1].id));
+    }
+    let failures = store.outbox_failures(key, 10).await.unwrap();
+    assert_eq!(failures.len(), 2);
+    assert_eq!(
+        failures[0],
+        (
+            outbox[0].recipient.clone(),
+            "550 5.1.1 User unknown".to_string(),
+            1
+        )
+    );
+    assert_eq!(failures[1].0, outbox[2].recipient);
+    assert!(failures[1].1.starts_with("550 5.1.1 xxx"));
+    assert!(failures[1].1.chars().count() < 2100, "long replies are cut");
+    assert_eq!(store.outbox_failures(key, 1).await.unwrap().len(), 1);
+    assert!(store
+        .outbox_failures("weekly/x", 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn the_status_counts_each_state(store: Arc<dyn Store>) {
+    let (a, b) = ("alert/MS04-035/1", "weekly/2004-10-11");
+    store.enqueue(messages(a, 5)).await.unwrap();
+    store.enqueue(messages(b, 2)).await.unwrap();
+    let lease = Duration::minutes(5);
+    let claimed = store.claim_outbox("w", t0(), lease, 4).await.unwrap();
+    let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
+    assert_eq!(claimed.iter().filter(|m| m.message_key == a).count(), 4);
+    assert!(store.mark_sent(ids[0], "w", t0()).await.unwrap());
+    assert!(store.mark_sent(ids[1], "w", t0()).await.unwrap());
+    assert!(store
+        .mark_retry(ids[2], "w", t0() + Duration::hours(1), "421")
+        .await
+        .unwrap());
+    // ids[3] stays in sending.
+    let count = |message_key: &str, state, retrying, count| OutboxCount {
+        message_key: message_key.into(),
+        state,
+        retrying,
+        count,
+    };
+    assert_eq!(
+        store.outbox_status().await.unwrap(),
+        vec![
+            count(a, OutboxState::Queued, false, 1),
+            count(a, OutboxState::Queued, true, 1),
+            count(a, OutboxState::Sending, false, 1),
+            count(a, OutboxState::Sent, false, 2),
+            count(b, OutboxState::Queued, false, 2),
+        ]
+    );
+    assert!(store.mark_failed(ids[3], "w", "554", t0()).await.unwrap());
+    let status = store.outbox_status().await.unwrap();
+    assert_eq!(status[2], count(a, OutboxState::Sent, false, 2));
+    assert_eq!(status[3], count(a, OutboxState::Failed, false, 1));
+}
+
+async fn confirmed_subscribers_page_by_id(store: Arc<dyn Store>) {
+    let prefs = subscription::Preferences::default();
+    let mut confirmed = Vec::new();
+    for i in 0..23 {
+        let s = store
+            .upsert_subscriber(
+                &format!("user{i}@example.jp"),
+                &prefs,
+                &format!("n{i}"),
+                t0(),
+            )
+            .await
+            .unwrap();
+        match i % 3 {
+            0 => {}
+            1 => {
+                assert!(store.confirm_subscriber(s.id, t0()).await.unwrap());
+                confirmed.push(s.id);
+            }
+            _ => {
+                assert!(store.confirm_subscriber(s.id, t0()).await.unwrap());
+                assert!(store.unsubscribe(s.id, t0()).await.unwrap());
+            }
+        }
+    }
+    for page_size in [1, 4, 7, 100] {
+        let mut seen = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = store.confirmed_subscribers(after, page_size).await.unwrap();
+            assert!(page.len() <= page_size as usize);
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for s in page {
+                assert_eq!(s.state, SubscriberState::Confirmed);
+                seen.push(s.id);
+            }
+        }
+        assert_eq!(seen, confirmed, "page size {page_size}");
+    }
+    assert!(store.confirmed_subscribers(0, 0).await.unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------------------
 // One back end only.
 
 #[tokio::test]
@@ -1361,4 +2038,94 @@ fn with_database_replaces_only_the_name() {
         "postgres://u:p@h:1/t1?sslmode=disable"
     );
     assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
+}
+
+// ---------------------------------------------------------------------------
+// The outbox with separate connection pools (as separate processes would
+// have), and the publication timing.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_claimers_with_their_own_pools_never_share_a_row() {
+    let db = sqlite_db().await;
+    let path = db._dir.path().join("hfr.sqlite");
+    let other = hfr_store::open(&DbLocation::Sqlite(path)).await.unwrap();
+    claim_race(vec![db.store.clone(), other], 500).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_claimers_with_their_own_pools_never_share_a_row() {
+    let Some(db) = pg_db().await else { return };
+    let url = with_database(&db.admin_url, &db.name);
+    let other = hfr_store::open(&DbLocation::parse(&url)).await.unwrap();
+    let third = hfr_store::open(&DbLocation::parse(&url)).await.unwrap();
+    claim_race(vec![db.store.clone(), other, third], 500).await;
+}
+
+/// Publishes an alert to 100,000 confirmed subscribers and prints how long
+/// the publication took. Run with
+/// `cargo test -p hfr-store --test store -- --ignored --nocapture publish_100k`.
+async fn time_a_publication_to_100k(store: Arc<dyn Store>) {
+    const N: usize = 100_000;
+    let prefs = subscription::Preferences::default();
+    let started = std::time::Instant::now();
+    let chunks = (0..8).map(|part| {
+        let (store, prefs) = (store.clone(), prefs.clone());
+        async move {
+            for i in (part..N).step_by(8) {
+                let s = store
+                    .upsert_subscriber(&format!("user{i:06}@example.jp"), &prefs, "n", t0())
+                    .await
+                    .expect("subscriber");
+                store.confirm_subscriber(s.id, t0()).await.expect("confirm");
+            }
+        }
+    });
+    futures_join_all(chunks).await;
+    let subscribed = started.elapsed();
+    let started = std::time::Instant::now();
+    let mut outbox = Vec::with_capacity(N);
+    let mut after = 0;
+    loop {
+        let page = store.confirmed_subscribers(after, 5000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        outbox.extend(page.into_iter().map(|s| NewMessage {
+            message_key: "alert/MS04-035/1".into(),
+            subscriber_id: Some(s.id),
+            message_id: format!("<alert.MS04-035.1.{}@hfr.example>", s.id),
+            recipient: s.address,
+            not_before: t0(),
+        }));
+    }
+    let paged = started.elapsed();
+    let started = std::time::Instant::now();
+    let queued = store.publish("MS04-035", 1, t0(), outbox).await.unwrap();
+    let published = started.elapsed();
+    assert_eq!(queued, Some(N as u64));
+    let started = std::time::Instant::now();
+    let claimed = store
+        .claim_outbox("w", t0(), Duration::minutes(5), 100)
+        .await
+        .unwrap();
+    let claim = started.elapsed();
+    assert_eq!(claimed.len(), 100);
+    eprintln!(
+        "{}: {N} subscribers made in {subscribed:.1?}, paged in {paged:.1?}; \
+         publish of {N} outbox rows: {published:.2?}; a claim of 100: {claim:.1?}",
+        store.backend()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a measurement: run with --ignored --nocapture"]
+async fn sqlite_publish_100k() {
+    let db = sqlite_db().await;
+    time_a_publication_to_100k(db.store.clone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a measurement: run with --ignored --nocapture"]
+async fn postgres_publish_100k() {
+    let Some(db) = pg_db().await else { return };
+    time_a_publication_to_100k(db.store.clone()).await;
 }

@@ -1334,6 +1334,119 @@ impl Store for BrokenStore {
     async fn generation(&self) -> Result<hfr_store::Generation, hfr_store::StoreError> {
         Err(broken())
     }
+    async fn setting_or_insert(&self, _: &str, _: &str) -> Result<String, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn upsert_subscriber(
+        &self,
+        _: &str,
+        _: &hfr_model::subscription::Preferences,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<hfr_store::Subscriber, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn subscriber(
+        &self,
+        _: i64,
+    ) -> Result<Option<hfr_store::Subscriber>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn subscriber_by_address(
+        &self,
+        _: &str,
+    ) -> Result<Option<hfr_store::Subscriber>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn confirm_subscriber(
+        &self,
+        _: i64,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn unsubscribe(
+        &self,
+        _: i64,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn set_preferences(
+        &self,
+        _: i64,
+        _: &hfr_model::subscription::Preferences,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn rotate_token_nonce(&self, _: i64, _: &str) -> Result<bool, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn confirmed_subscribers(
+        &self,
+        _: i64,
+        _: u32,
+    ) -> Result<Vec<hfr_store::Subscriber>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn publish(
+        &self,
+        _: &str,
+        _: i64,
+        _: chrono::DateTime<chrono::Utc>,
+        _: Vec<hfr_store::NewMessage>,
+    ) -> Result<Option<u64>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn enqueue(&self, _: Vec<hfr_store::NewMessage>) -> Result<u64, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn claim_outbox(
+        &self,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+        _: chrono::Duration,
+        _: u32,
+    ) -> Result<Vec<hfr_store::OutboxMessage>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn mark_sent(
+        &self,
+        _: i64,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn mark_retry(
+        &self,
+        _: i64,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+        _: &str,
+    ) -> Result<bool, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn mark_failed(
+        &self,
+        _: i64,
+        _: &str,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn outbox_status(&self) -> Result<Vec<hfr_store::OutboxCount>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn outbox_failures(
+        &self,
+        _: &str,
+        _: u32,
+    ) -> Result<Vec<(String, String, u32)>, hfr_store::StoreError> {
+        Err(broken())
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
