@@ -1,9 +1,11 @@
 //! E-mail for subscribers: composing the messages ([`compose`]: HotFix Alert,
 //! update mails, HotFix Weekly and the subscription confirmation, each a
 //! Japanese text/plain + text/html `multipart/alternative` built with
-//! lettre) and, later, delivering them from the store's outbox.
+//! lettre), the tokens in subscribers' links ([`token`]), and, later,
+//! delivering them from the store's outbox.
 
 pub mod compose;
+pub mod token;
 
 pub use compose::{
     alert_message, confirmation_key, confirmation_message, message_id, weekly_message,
