@@ -344,6 +344,11 @@ pub trait Store: Send + Sync {
     // -----------------------------------------------------------------------
     // The outbox.
 
+    /// The revisions of an alert that were published, oldest first (ids
+    /// match without regard to case): the first publication of an alert is
+    /// its HotFix Alert mail, later ones are update mails.
+    async fn published_revisions(&self, alert_id: &str) -> Result<Vec<i64>, StoreError>;
+
     /// Publishes an alert revision: in one transaction, records that it was
     /// published and queues `outbox`. When the revision was published before
     /// (ids match without regard to case), queues nothing and returns None;

@@ -260,6 +260,11 @@ struct CountRow {
 }
 
 #[derive(Debug, sqlx::FromRow)]
+struct RevisionNumberRow {
+    revision: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
 struct FreshnessRow {
     n: i64,
     last: Option<String>,
@@ -967,6 +972,16 @@ macro_rules! impl_store {
                 limit: u32,
             ) -> Result<Vec<Subscriber>, StoreError> {
                 self.mailing_confirmed_subscribers(after_id, limit).await
+            }
+
+            async fn published_revisions(&self, alert_id: &str) -> Result<Vec<i64>, StoreError> {
+                let rows = self
+                    .fetch_all::<RevisionNumberRow>(Sql::new(
+                        mailing::SELECT_PUBLISHED_REVISIONS,
+                        vec![id_key(alert_id).into()],
+                    ))
+                    .await?;
+                Ok(rows.into_iter().map(|r| r.revision).collect())
             }
 
             async fn publish(

@@ -1522,6 +1522,19 @@ async fn a_revision_is_published_once(store: Arc<dyn Store>) {
             .unwrap(),
         None
     );
+    assert_eq!(
+        store.published_revisions("ms04-035").await.unwrap(),
+        vec![1, 2]
+    );
+    assert_eq!(
+        store.published_revisions("MS04-036").await.unwrap(),
+        vec![1]
+    );
+    assert!(store
+        .published_revisions("MS99-999")
+        .await
+        .unwrap()
+        .is_empty());
 
     // The rows carry what was queued.
     let claimed = store

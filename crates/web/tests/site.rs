@@ -1334,6 +1334,9 @@ impl Store for BrokenStore {
     async fn generation(&self) -> Result<hfr_store::Generation, hfr_store::StoreError> {
         Err(broken())
     }
+    async fn published_revisions(&self, _: &str) -> Result<Vec<i64>, hfr_store::StoreError> {
+        Err(broken())
+    }
     async fn setting_or_insert(&self, _: &str, _: &str) -> Result<String, hfr_store::StoreError> {
         Err(broken())
     }

@@ -111,6 +111,9 @@ pub(super) const SET_PREFERENCES: &str =
 
 pub(super) const ROTATE_TOKEN_NONCE: &str = "UPDATE subscribers SET token_nonce = $2 WHERE id = $1";
 
+pub(super) const SELECT_PUBLISHED_REVISIONS: &str =
+    "SELECT revision FROM publications WHERE alert_key = $1 ORDER BY revision";
+
 /// Does nothing when the revision was published before: its row count says
 /// whether this is the first publication.
 pub(super) const INSERT_PUBLICATION: &str = "INSERT INTO publications \
