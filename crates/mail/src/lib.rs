@@ -1,10 +1,12 @@
 //! E-mail for subscribers: composing the messages ([`compose`]: HotFix Alert,
 //! update mails, HotFix Weekly and the subscription confirmation, each a
 //! Japanese text/plain + text/html `multipart/alternative` built with
-//! lettre), the tokens in subscribers' links ([`token`]), and, later,
-//! delivering them from the store's outbox.
+//! lettre), the tokens in subscribers' links ([`token`]), queueing an
+//! alert's mail for the subscribers who asked for it ([`publish`]), and,
+//! later, delivering them from the store's outbox.
 
 pub mod compose;
+pub mod publish;
 pub mod token;
 
 pub use compose::{

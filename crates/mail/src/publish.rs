@@ -1,0 +1,125 @@
+//! Publishing: turning "this alert revision is out" into one queued mail per
+//! subscriber who asked for it.
+//!
+//! The first publication of an alert queues its HotFix Alert mail for every
+//! confirmed subscriber whose preferences it matches; a later revision queues
+//! the update mail for those who also asked for revisions. The queue rows and
+//! the record of the publication are written in one transaction by the
+//! store, so publishing twice (or two operators at once) queues nothing the
+//! second time, and a crash leaves either everything queued or nothing.
+//! Composing happens later, at delivery, from what the outbox row names.
+
+use chrono::{DateTime, Utc};
+use hfr_store::{NewMessage, Store, StoreError};
+
+use crate::compose::{message_id, Kind, Sender};
+
+/// Subscribers are read this many at a time, so publishing to a large list
+/// never holds every subscriber row at once.
+const PAGE: u32 = 1000;
+
+/// Why an alert could not be published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("{0}: no such alert in the archive")]
+    NoSuchAlert(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Which mail a publication queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    /// The HotFix Alert mail: the alert's first publication.
+    Alert,
+    /// The update mail for a revision of an alert published before.
+    Update,
+}
+
+/// What [`publish`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// Queued for `recipients` subscribers under `message_key`.
+    Queued {
+        id: String,
+        revision: i64,
+        kind: MailKind,
+        message_key: String,
+        recipients: u64,
+    },
+    /// This revision was published before; nothing was queued.
+    Already { id: String, revision: i64 },
+}
+
+/// The outbox key of an alert mail: the same words as the Message-ID's.
+pub fn message_key(id: &str, revision: i64, kind: MailKind) -> String {
+    match kind {
+        MailKind::Alert => Kind::NewAlert.key(id),
+        MailKind::Update => Kind::Revision {
+            revision,
+            changes: &[],
+        }
+        .key(id),
+    }
+}
+
+/// Publishes the current revision of alert `id`.
+pub async fn publish(
+    store: &dyn Store,
+    sender: &Sender,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Published, PublishError> {
+    let current = store
+        .get(id)
+        .await?
+        .ok_or_else(|| PublishError::NoSuchAlert(id.to_string()))?;
+    let id = current.alert.id.clone();
+    let revision = current.revision;
+    let before = store.published_revisions(&id).await?;
+    if before.contains(&revision) {
+        return Ok(Published::Already { id, revision });
+    }
+    let kind = if before.is_empty() {
+        MailKind::Alert
+    } else {
+        MailKind::Update
+    };
+    let key = message_key(&id, revision, kind);
+    let mut outbox = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.confirmed_subscribers(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for s in &page {
+            let wanted = match kind {
+                MailKind::Alert => s.preferences.matches(&current.alert),
+                MailKind::Update => s.preferences.wants_revision(&current.alert),
+            };
+            if wanted {
+                outbox.push(NewMessage {
+                    message_key: key.clone(),
+                    subscriber_id: Some(s.id),
+                    recipient: s.address.clone(),
+                    message_id: message_id(sender, &key, &s.address),
+                    not_before: now,
+                });
+            }
+        }
+        if page.len() < PAGE as usize {
+            break;
+        }
+    }
+    Ok(match store.publish(&id, revision, now, outbox).await? {
+        Some(recipients) => Published::Queued {
+            id,
+            revision,
+            kind,
+            message_key: key,
+            recipients,
+        },
+        // Another publisher got there between our check and our write.
+        None => Published::Already { id, revision },
+    })
+}
