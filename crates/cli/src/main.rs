@@ -71,6 +71,16 @@ enum Command {
 
     /// Write the whole site as static files (same HTML), for a mirror.
     ExportSite(commands::export_site::Args),
+
+    /// Queue an alert's mail for the confirmed subscribers who asked for it.
+    ///
+    /// The first publication of an alert queues the HotFix Alert mail; a
+    /// later revision, the update mail (for those who asked for revisions).
+    /// Publishing a revision twice queues nothing.
+    Publish(commands::publish::Args),
+
+    /// The mail outbox: what is queued, sent, failed or retrying.
+    Mail(commands::mail::Args),
 }
 
 fn main() -> ExitCode {
@@ -122,6 +132,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Edit(args) => commands::edit::run(args, db.as_deref()).await,
         Command::Serve(args) => commands::serve::run(args, db.as_deref()).await,
         Command::ExportSite(args) => commands::export_site::run(args, db.as_deref()).await,
+        Command::Publish(args) => commands::publish::run(args, db.as_deref()).await,
+        Command::Mail(args) => commands::mail::run(args, db.as_deref()).await,
         Command::Schema => {
             output::print_json(&hfr_model::alert_json_schema())?;
             Ok(ExitCode::SUCCESS)

@@ -356,3 +356,42 @@ fn the_demo_alerts_import_cleanly() {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
 }
+
+#[test]
+fn publish_queues_once_and_names_unknown_alerts() {
+    let a = Archive::new();
+    a.ok(&["import", "-q", s(&fixture("ms05-999.txt"))]);
+    let mail = [
+        "--from",
+        "HotFix Report <alerts@hfr.example.org>",
+        "--base-url",
+        "https://hfr.example.org",
+    ];
+    let mut args = vec!["publish", "ms05-999"];
+    args.extend(mail);
+    let out = a.ok(&args);
+    assert!(
+        out.contains("MS05-999: revision 1: HotFix Alert mail queued for 0 subscribers"),
+        "{out}"
+    );
+    let out = a.ok(&args);
+    assert!(out.contains("published before; nothing queued"), "{out}");
+    assert!(a.ok(&["mail", "status"]).contains("the outbox is empty"));
+
+    let mut args = vec!["publish", "MS99-999"];
+    args.extend(mail);
+    let out = a.hfr(&args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MS99-999: no such alert"));
+
+    let out = a.hfr(&[
+        "publish",
+        "MS05-999",
+        "--from",
+        "not an address",
+        "--base-url",
+        "https://x",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a mailbox"));
+}

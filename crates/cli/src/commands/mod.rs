@@ -5,7 +5,9 @@ pub mod export_site;
 pub mod history;
 pub mod import;
 pub mod list;
+pub mod mail;
 pub mod parse;
+pub mod publish;
 pub mod serve;
 pub mod show;
 
