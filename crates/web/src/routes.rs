@@ -387,7 +387,8 @@ async fn api_products(State(st): State<AppState>, uri: Uri, headers: HeaderMap) 
     cached(&st, &uri, &headers, Face::Api, api::products(&st)).await
 }
 
-async fn openapi(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let doc = Doc::new(st.openapi.clone(), Kind::Json, None);
-    answer(&st, &headers, Face::Api, Ok(doc))
+async fn openapi(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    // Through the cache, so its ETag and encodings are made once.
+    let r = async { Ok(Doc::new(st.openapi.clone(), Kind::Json, None)) };
+    cached(&st, &uri, &headers, Face::Api, r).await
 }
