@@ -2,10 +2,11 @@
 //! update mails, HotFix Weekly and the subscription confirmation, each a
 //! Japanese text/plain + text/html `multipart/alternative` built with
 //! lettre), the tokens in subscribers' links ([`token`]), queueing an
-//! alert's mail for the subscribers who asked for it ([`publish`]), and,
-//! later, delivering them from the store's outbox.
+//! alert's mail for the subscribers who asked for it ([`publish`]), and
+//! delivering the outbox over SMTP ([`deliver`]).
 
 pub mod compose;
+pub mod deliver;
 pub mod publish;
 pub mod token;
 

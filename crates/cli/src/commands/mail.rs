@@ -15,6 +15,32 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum MailCommand {
+    /// Deliver the outbox over SMTP: until it is empty (--once), or for good,
+    /// checking for due mail every few seconds.
+    Send {
+        /// The relay: smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://…
+        #[arg(long, env = "HFR_SMTP", value_name = "URL")]
+        smtp: String,
+        /// Stop when nothing is due instead of waiting for more.
+        #[arg(long)]
+        once: bool,
+        /// Seconds before the first retry after a temporary failure (each
+        /// further retry waits twice as long).
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        backoff: u32,
+        #[command(flatten)]
+        sender: crate::commands::publish::SenderArgs,
+    },
+
+    /// Add subscribers by address (an operator's import; a reader uses the
+    /// web form, which asks them to confirm).
+    Subscribe {
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<String>,
+        /// Mark them confirmed at once (they asked elsewhere).
+        #[arg(long)]
+        confirmed: bool,
+    },
     /// Queued, sending, sent, failed and retrying counts per message.
     Status {
         /// As JSON.
@@ -38,6 +64,61 @@ struct Row {
 pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
     let store = crate::open_store(db).await?;
     match args.command {
+        MailCommand::Send {
+            smtp,
+            once,
+            backoff,
+            sender,
+        } => {
+            let sender = sender.sender()?;
+            let secret = hfr_mail::deliver::secret(&*store).await?;
+            let relay = hfr_mail::deliver::relay(&smtp)?;
+            let mut worker =
+                hfr_mail::deliver::Worker::new(format!("{}:{}", hostname(), std::process::id()));
+            worker.backoff = chrono::Duration::seconds(i64::from(backoff));
+            let mut total = hfr_mail::deliver::Round::default();
+            loop {
+                let r =
+                    hfr_mail::deliver::deliver_round(&*store, &sender, &secret, &relay, &worker)
+                        .await?;
+                total.sent += r.sent;
+                total.retrying += r.retrying;
+                total.failed += r.failed;
+                total.lost += r.lost;
+                if r.claimed() == 0 {
+                    if once {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                }
+            }
+            println!(
+                "sent {}, to retry {}, failed {}, taken over by another worker {}",
+                total.sent, total.retrying, total.failed, total.lost
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        MailCommand::Subscribe {
+            addresses,
+            confirmed,
+        } => {
+            let prefs = hfr_model::subscription::Preferences::default();
+            for a in &addresses {
+                let parsed: Result<lettre::Address, _> = a.trim().parse();
+                if parsed.is_err() {
+                    anyhow::bail!("{a:?} is not an e-mail address; nothing was stored after it");
+                }
+                let nonce = hfr_mail::token::new_nonce()?;
+                let s = store
+                    .upsert_subscriber(a.trim(), &prefs, &nonce, chrono::Utc::now())
+                    .await?;
+                if confirmed {
+                    store.confirm_subscriber(s.id, chrono::Utc::now()).await?;
+                }
+                println!("{}: subscriber {}", s.address, s.id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         MailCommand::Status { json, failures } => {
             let mut rows: BTreeMap<String, Row> = BTreeMap::new();
             for c in store.outbox_status().await? {
@@ -91,4 +172,13 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// This machine's name, for naming a worker's claims.
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "hfr".into())
 }

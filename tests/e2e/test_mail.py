@@ -1,0 +1,131 @@
+"""Mail to a real SMTP server process: subscribers get the published alert
+once, as a well-formed Japanese MIME message; a relay that is down keeps
+the mail queued until it is back."""
+
+import email
+import email.policy
+import json
+import socket
+import subprocess
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from conftest import ROOT, hfr_bin, hfr_env, running_server
+
+FROM = "HotFix Report <alerts@hfr.example.org>"
+BASE = "https://hfr.example.org"
+
+
+class Inbox:
+    """An SMTP server (aiosmtpd, in its own thread) that keeps what arrives."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+    def messages(self):
+        return [
+            (rcpt, email.message_from_bytes(raw, policy=email.policy.default))
+            for rcpt, raw in self.received
+        ]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hfr(db, *args):
+    done = subprocess.run(
+        [hfr_bin(), "--db", str(db), *args], env=hfr_env(), capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"hfr {args}: {done.stderr}"
+    return done.stdout
+
+
+def send(db, port, *extra):
+    return hfr(
+        db, "mail", "send", "--once", "--smtp", f"smtp://127.0.0.1:{port}",
+        "--from", FROM, "--base-url", BASE, *extra,
+    )
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with running_server(tmp_path) as srv:
+        yield srv.db
+
+
+def test_a_published_alert_reaches_each_subscriber_once(archive, demo_alerts):
+    inbox = Inbox()
+    port = free_port()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        people = ["a@example.org", "b@example.net", "c@example.com"]
+        hfr(archive, "mail", "subscribe", "--confirmed", *people)
+        hfr(archive, "mail", "subscribe", "pending@example.org")
+        out = hfr(archive, "publish", "MS04-035", "--from", FROM, "--base-url", BASE)
+        assert "queued for 3 subscribers" in out, out
+        out = send(archive, port)
+        assert out.startswith("sent 3,"), out
+        # Nothing left: a second run sends nothing, a second publish queues nothing.
+        assert send(archive, port).startswith("sent 0,")
+        out = hfr(archive, "publish", "MS04-035", "--from", FROM, "--base-url", BASE)
+        assert "nothing queued" in out
+    finally:
+        ctl.stop()
+
+    got = inbox.messages()
+    assert sorted(r[0] for r, _ in got) == sorted(people)
+    ids = [m["Message-ID"] for _, m in got]
+    assert len(set(ids)) == 3, ids
+    alert = demo_alerts["MS04-035"]
+    files = [f for p in alert["packages"] for f in p.get("files", [])]
+    for (rcpt,), m in got:
+        assert m["To"].addresses[0].addr_spec == rcpt
+        assert str(m["Subject"]).startswith("[HotFix Alert][緊急] MS04-035")
+        assert m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert m["List-Unsubscribe"].startswith(f"<{BASE}/unsubscribe/")
+        assert "hfr.example.org" in m["List-Id"]
+        assert m.get_content_type() == "multipart/alternative"
+        text = m.get_body(preferencelist=("plain",))
+        html = m.get_body(preferencelist=("html",))
+        assert text.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8"
+        body = text.get_content()
+        assert "緊急" in body and f"{BASE}/alerts/MS04-035/" in body
+        for f in files:
+            assert f["name"] in body, f["name"]
+        assert "<table" in html.get_content()
+    # The operator's view.
+    status = json.loads(hfr(archive, "mail", "status", "--json"))
+    assert status["alert.MS04-035"]["sent"] == 3
+
+
+def test_mail_waits_while_the_relay_is_down(archive):
+    port = free_port()  # nothing listens here yet
+    hfr(archive, "mail", "subscribe", "--confirmed", "x@example.org", "y@example.org")
+    hfr(archive, "publish", "MS06-035", "--from", FROM, "--base-url", BASE)
+    out = send(archive, port, "--backoff", "1")
+    assert out.startswith("sent 0, to retry 2,"), out
+    status = json.loads(hfr(archive, "mail", "status", "--json"))
+    assert status["alert.MS06-035"]["retrying"] == 2
+
+    inbox = Inbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        time.sleep(1.2)  # the backoff
+        out = send(archive, port, "--backoff", "1")
+        assert out.startswith("sent 2,"), out
+    finally:
+        ctl.stop()
+    assert sorted(r[0] for r, _ in inbox.received) == ["x@example.org", "y@example.org"]
+    status = json.loads(hfr(archive, "mail", "status", "--json"))
+    assert status["alert.MS06-035"]["sent"] == 2
