@@ -34,7 +34,9 @@ impl Archive {
     fn hfr(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hfr"));
         cmd.arg("--db").arg(self.db()).args(args);
-        cmd.env_remove("HFR_DB");
+        for var in ["HFR_DB", "HFR_MAIL_FROM", "HFR_BASE_URL", "HFR_SMTP"] {
+            cmd.env_remove(var);
+        }
         cmd.output().expect("run hfr")
     }
 
@@ -394,4 +396,28 @@ fn publish_queues_once_and_names_unknown_alerts() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a mailbox"));
+}
+
+#[test]
+fn import_publish_queues_new_alerts_and_needs_the_mail_settings() {
+    let a = Archive::new();
+    let page = fixture("ms05-999.txt");
+    // Without the mail settings nothing is stored.
+    let out = a.hfr(&["import", "-q", "--publish", s(&page)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--from"));
+    assert!(a.ok(&["list"]).lines().count() <= 1, "nothing stored");
+
+    let out = a.ok(&[
+        "import",
+        "-q",
+        "--publish",
+        "--from",
+        "alerts@hfr.example.org",
+        "--base-url",
+        "https://hfr.example.org",
+        s(&page),
+    ]);
+    assert!(out.contains("MS05-999: stored as revision 1"), "{out}");
+    assert!(out.contains("MS05-999: revision 1: HotFix Alert mail queued"), "{out}");
 }

@@ -30,6 +30,15 @@ pub struct Args {
     /// Do not print parser warnings.
     #[arg(short, long)]
     quiet: bool,
+
+    /// Then publish what was stored: queue the HotFix Alert mail for new
+    /// alerts and the update mail for new revisions (needs --from and
+    /// --base-url, or HFR_MAIL_FROM and HFR_BASE_URL).
+    #[arg(long)]
+    publish: bool,
+
+    #[command(flatten)]
+    sender: super::publish::SenderArgs,
 }
 
 pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
@@ -64,6 +73,12 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
     if items.is_empty() {
         bail!("no page could be read; nothing was stored");
     }
+    // Check the mail settings before anything is stored.
+    let sender = if args.publish {
+        Some(args.sender.sender()?)
+    } else {
+        None
+    };
     let names: Vec<String> = items.iter().map(|i| i.source.name.clone()).collect();
     let store = crate::open_store(db).await?;
     let outcomes = store.import(items).await?;
@@ -72,6 +87,23 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
     } else {
         for (name, outcome) in names.iter().zip(&outcomes) {
             println!("{}", describe(outcome, name));
+        }
+    }
+    if let Some(sender) = sender {
+        let stored: Vec<String> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Created { id, .. } | Outcome::Revised { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        // With --json, stdout holds only the JSON.
+        for line in super::publish::publish_all(&*store, &sender, &stored).await? {
+            if args.json {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
         }
     }
     Ok(if failed.is_empty() {
