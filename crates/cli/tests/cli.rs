@@ -419,5 +419,8 @@ fn import_publish_queues_new_alerts_and_needs_the_mail_settings() {
         s(&page),
     ]);
     assert!(out.contains("MS05-999: stored as revision 1"), "{out}");
-    assert!(out.contains("MS05-999: revision 1: HotFix Alert mail queued"), "{out}");
+    assert!(
+        out.contains("MS05-999: revision 1: HotFix Alert mail queued"),
+        "{out}"
+    );
 }

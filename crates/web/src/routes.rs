@@ -214,6 +214,19 @@ fn alert_id(id: String) -> Result<String, AppError> {
     }
 }
 
+/// The alert id of the path and the `?revision=N` of the query, as the page
+/// and the API read them (`lenient`: pages ignore a bad revision value, the
+/// API refuses it).
+fn id_and_revision(
+    id: Result<Path<String>, PathRejection>,
+    query: Option<&str>,
+    lenient: bool,
+) -> Result<(String, Option<i64>), AppError> {
+    let id = alert_id(path_param(id)?)?;
+    let revision = params::revision(&Query::parse(query), lenient)?;
+    Ok((id, revision))
+}
+
 // ---------------------------------------------------------------- pages
 
 async fn index(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
@@ -238,9 +251,7 @@ async fn alert(
     headers: HeaderMap,
 ) -> Response {
     let r = async {
-        let id = alert_id(path_param(id)?)?;
-        let q = Query::parse(q.as_deref());
-        let revision = params::revision(&q, true)?;
+        let (id, revision) = id_and_revision(id, q.as_deref(), true)?;
         pages::alert(&st, &id, revision).await
     };
     cached(&st, &uri, &headers, Face::Page, r).await
@@ -362,9 +373,7 @@ async fn api_alert(
     headers: HeaderMap,
 ) -> Response {
     let r = async {
-        let id = alert_id(path_param(id)?)?;
-        let q = Query::parse(q.as_deref());
-        let revision = params::revision(&q, false)?;
+        let (id, revision) = id_and_revision(id, q.as_deref(), false)?;
         api::alert(&st, api_id(&id), revision).await
     };
     cached(&st, &uri, &headers, Face::Api, r).await
