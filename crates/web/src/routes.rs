@@ -215,8 +215,8 @@ fn alert_id(id: String) -> Result<String, AppError> {
 }
 
 /// The alert id of the path and the `?revision=N` of the query, as the page
-/// and the API read them (`lenient`: pages ignore a bad revision value, the
-/// API refuses it).
+/// and the API read them (`lenient`: an empty `revision=`, as an HTML form
+/// sends it, counts as absent; the API refuses it).
 fn id_and_revision(
     id: Result<Path<String>, PathRejection>,
     query: Option<&str>,
