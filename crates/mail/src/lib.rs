@@ -8,6 +8,7 @@
 pub mod compose;
 pub mod deliver;
 pub mod publish;
+pub mod subscribe;
 pub mod token;
 
 pub use compose::{

@@ -35,8 +35,12 @@ enum MailCommand {
     /// Add subscribers by address (an operator's import; a reader uses the
     /// web form, which asks them to confirm).
     Subscribe {
-        #[arg(required = true, value_name = "ADDRESS")]
+        #[arg(value_name = "ADDRESS", required_unless_present = "file")]
         addresses: Vec<String>,
+        /// Also read addresses from this file, one per line (`-`: standard
+        /// input); blank lines and lines starting with `#` are skipped.
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
         /// Mark them confirmed at once (they asked elsewhere).
         #[arg(long)]
         confirmed: bool,
@@ -100,22 +104,43 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
         }
         MailCommand::Subscribe {
             addresses,
+            file,
             confirmed,
         } => {
-            let prefs = hfr_model::subscription::Preferences::default();
-            for a in &addresses {
-                let parsed: Result<lettre::Address, _> = a.trim().parse();
-                if parsed.is_err() {
-                    anyhow::bail!("{a:?} is not an e-mail address; nothing was stored after it");
+            let mut all: Vec<(String, String)> = addresses
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (format!("argument {}", i + 1), a.trim().to_string()))
+                .collect();
+            if let Some(path) = &file {
+                all.extend(read_address_file(path)?);
+            }
+            // Every address is checked before any is stored.
+            for (place, a) in &all {
+                if a.parse::<lettre::Address>().is_err() {
+                    anyhow::bail!("{place}: {a:?} is not an e-mail address; nothing was stored");
                 }
+            }
+            let prefs = hfr_model::subscription::Preferences::default();
+            let verbose = all.len() <= 20;
+            for (_, a) in &all {
                 let nonce = hfr_mail::token::new_nonce()?;
                 let s = store
-                    .upsert_subscriber(a.trim(), &prefs, &nonce, chrono::Utc::now())
+                    .upsert_subscriber(a, &prefs, &nonce, chrono::Utc::now())
                     .await?;
                 if confirmed {
                     store.confirm_subscriber(s.id, chrono::Utc::now()).await?;
                 }
-                println!("{}: subscriber {}", s.address, s.id);
+                if verbose {
+                    println!("{}: subscriber {}", s.address, s.id);
+                }
+            }
+            if !verbose {
+                println!(
+                    "{} subscribers stored{}",
+                    all.len(),
+                    if confirmed { ", confirmed" } else { "" }
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -172,6 +197,29 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The addresses in `path` (`-`: standard input), each with its place
+/// (`file:line`) for error messages.
+fn read_address_file(path: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    use anyhow::Context;
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+            .context("reading addresses from standard input")?
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+    };
+    Ok(text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            (
+                format!("{}:{}", path.display(), i + 1),
+                l.trim().to_string(),
+            )
+        })
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .collect())
 }
 
 /// This machine's name, for naming a worker's claims.
