@@ -16,7 +16,8 @@ use hfr_store::{OutboxMessage, Store, StoreError, SubscriberState};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::compose::{alert_message, ComposeError, Kind, Recipient, Sender};
+use crate::compose::{alert_message, confirmation_message, ComposeError, Kind, Recipient, Sender};
+use crate::subscribe::parse_confirmation_row_key;
 use crate::token::{Purpose, Secret, TokenError};
 
 /// The settings key of the token secret.
@@ -209,6 +210,25 @@ async fn compose(
     let Some(s) = store.subscriber(subscriber_id).await? else {
         return Ok(None);
     };
+    if let Some((id, expires)) = parse_confirmation_row_key(&row.message_key) {
+        // A confirmation goes only to the pending subscriber it was asked for.
+        if id != s.id || s.state != SubscriberState::Pending {
+            return Ok(None);
+        }
+        let token = secret.issue(Purpose::Confirm, s.id, &s.token_nonce, Some(expires))?;
+        let to = s
+            .address
+            .parse()
+            .map_err(|_| ComposeFailure::Unknown(format!("address {:?}", s.address)))?;
+        return Ok(Some(confirmation_message(
+            sender,
+            &to,
+            &token,
+            &s.preferences,
+            &row.message_id,
+            now,
+        )?));
+    }
     if s.state != SubscriberState::Confirmed {
         return Ok(None);
     }
