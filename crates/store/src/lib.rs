@@ -33,8 +33,8 @@ mod sql;
 
 pub use error::StoreError;
 pub use mail::{
-    NewMessage, OutboxCount, OutboxMessage, OutboxState, Subscriber, SubscriberState,
-    MAX_ADDRESS_LEN,
+    NewMessage, OutboxCount, OutboxMark, OutboxMessage, OutboxState, PublicationRecord,
+    PublicationStart, Released, Subscriber, SubscriberState, MAX_ADDRESS_LEN,
 };
 pub use open::{default_sqlite_path, open, open_postgres, open_sqlite, DbLocation};
 pub use sql::{PgStore, SqliteStore, MAX_ID_LEN};
@@ -349,19 +349,53 @@ pub trait Store: Send + Sync {
     /// its HotFix Alert mail, later ones are update mails.
     async fn published_revisions(&self, alert_id: &str) -> Result<Vec<i64>, StoreError>;
 
-    /// Publishes an alert revision: in one transaction, records that it was
-    /// published and queues `outbox`. When the revision was published before
-    /// (ids match without regard to case), queues nothing and returns None;
-    /// otherwise returns how many rows were queued (mail already queued for
-    /// the same message key and recipient is not queued again). Any invalid
-    /// message refuses the whole publication.
+    /// Starts publishing an alert revision (ids match without regard to
+    /// case): records it, unfinished, when it is new. The publisher then
+    /// queues its mail page by page with [`Store::enqueue`] and calls
+    /// [`Store::finish_publication`]; memory does not grow with the number
+    /// of recipients, and a publisher that stopped half way is resumed by
+    /// publishing again ([`PublicationStart::Unfinished`]), the rows already
+    /// queued being skipped.
+    async fn begin_publication(
+        &self,
+        alert_id: &str,
+        revision: i64,
+        now: DateTime<Utc>,
+    ) -> Result<PublicationStart, StoreError>;
+
+    /// Records that all of a publication's mail is queued.
+    async fn finish_publication(
+        &self,
+        alert_id: &str,
+        revision: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Publishes a revision whose mail fits in memory, from beginning to
+    /// end: returns how many rows were queued, or None when it was published
+    /// before. An invalid message queues nothing and leaves the publication
+    /// unfinished, to be made again.
     async fn publish(
         &self,
         alert_id: &str,
         revision: i64,
         now: DateTime<Utc>,
         outbox: Vec<NewMessage>,
-    ) -> Result<Option<u64>, StoreError>;
+    ) -> Result<Option<u64>, StoreError> {
+        if self.begin_publication(alert_id, revision, now).await? == PublicationStart::Finished {
+            return Ok(None);
+        }
+        let queued = self.enqueue(outbox).await?;
+        self.finish_publication(alert_id, revision, now).await?;
+        Ok(Some(queued))
+    }
+
+    /// The publications made in `[from, to)`, oldest first.
+    async fn publications_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PublicationRecord>, StoreError>;
 
     /// Queues mail that belongs to no publication (confirmations, the
     /// weekly digest), in one transaction; a message already queued for the
@@ -369,7 +403,8 @@ pub trait Store: Send + Sync {
     async fn enqueue(&self, outbox: Vec<NewMessage>) -> Result<u64, StoreError>;
 
     /// Claims up to `limit` rows for `worker`: first rows whose sender's
-    /// lease ran out before `now` (a worker that died), then rows queued and
+    /// lease ran out before `now` (a worker that died; those it had handed
+    /// to the relay are counted as sent instead), then rows queued and
     /// due at `now`, earliest due first (lowest id among equals); returned
     /// by id. Each claimed row is `sending`, claimed by `worker` until
     /// `now + lease`, with one more attempt counted. Concurrent claimers
@@ -383,16 +418,26 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StoreError>;
 
-    /// Marks a claimed row sent. Like [`Store::mark_retry`] and
-    /// [`Store::mark_failed`], only while the row is `sending` and claimed by
+    /// Records what happened to claimed rows, in one transaction, in order.
+    /// Each mark applies only while its row is `sending` and claimed by
     /// `worker`: a worker whose lease ran out and whose row another worker
-    /// took over gets false and changes nothing.
+    /// took over changes nothing. Returns, per mark, whether it applied.
+    async fn record_outbox(
+        &self,
+        worker: &str,
+        marks: &[OutboxMark],
+    ) -> Result<Vec<bool>, StoreError>;
+
+    /// Marks a claimed row sent (see [`Store::record_outbox`]).
     async fn mark_sent(
         &self,
         id: i64,
         worker: &str,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        let mark = OutboxMark::Sent { id, at: now };
+        Ok(self.record_outbox(worker, &[mark]).await?.contains(&true))
+    }
 
     /// Puts a claimed row back in the queue after a temporary failure, not to
     /// be claimed before `next_attempt_at`; `error` (e.g. the SMTP reply) is
@@ -403,7 +448,14 @@ pub trait Store: Send + Sync {
         worker: &str,
         next_attempt_at: DateTime<Utc>,
         error: &str,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        let mark = OutboxMark::Retry {
+            id,
+            next_attempt_at,
+            error: error.to_string(),
+        };
+        Ok(self.record_outbox(worker, &[mark]).await?.contains(&true))
+    }
 
     /// Gives up on a claimed row (a permanent failure): it is never claimed
     /// again; `error` is kept as its last error.
@@ -413,7 +465,27 @@ pub trait Store: Send + Sync {
         worker: &str,
         error: &str,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        let mark = OutboxMark::Failed {
+            id,
+            error: error.to_string(),
+            at: now,
+        };
+        Ok(self.record_outbox(worker, &[mark]).await?.contains(&true))
+    }
+
+    /// The workers that hold claims now (their rows are `sending`).
+    async fn outbox_claimers(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Ends every claim of `worker`, a sender known to have stopped (e.g. a
+    /// process on this host that no longer runs), without waiting for its
+    /// lease: rows it had handed to the relay count as sent, the others are
+    /// queued again, due at `now`.
+    async fn release_claims(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Released, StoreError>;
 
     /// How many outbox rows each message has in each state, queued rows
     /// waiting for a retry counted apart; by message key, then state.

@@ -149,3 +149,76 @@ pub struct OutboxCount {
     pub retrying: bool,
     pub count: u64,
 }
+
+/// What a sender records about a claimed row. Recorded in batches
+/// ([`Store::record_outbox`](crate::Store::record_outbox)), each only while
+/// the row is still `sending` and claimed by the recording worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxMark {
+    /// The message is being handed to the relay: everything but the line
+    /// that ends its DATA was written, and that line is written right after
+    /// this is recorded. Should the sender stop before it records the
+    /// relay's reply, the row counts as sent (see the `handed_at` column).
+    Handed { id: i64, at: DateTime<Utc> },
+    /// The relay accepted the message.
+    Sent { id: i64, at: DateTime<Utc> },
+    /// A temporary failure: queued again, not claimed before `next_attempt_at`.
+    Retry {
+        id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: String,
+    },
+    /// A permanent failure: never claimed again.
+    Failed {
+        id: i64,
+        error: String,
+        at: DateTime<Utc>,
+    },
+}
+
+impl OutboxMark {
+    /// The outbox row it is about.
+    pub fn id(&self) -> i64 {
+        match self {
+            OutboxMark::Handed { id, .. }
+            | OutboxMark::Sent { id, .. }
+            | OutboxMark::Retry { id, .. }
+            | OutboxMark::Failed { id, .. } => *id,
+        }
+    }
+}
+
+/// What [`Store::release_claims`](crate::Store::release_claims) did with
+/// the rows of a sender that stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Released {
+    /// Rows it had handed to the relay: counted as sent.
+    pub sent: u64,
+    /// Rows it had claimed but not handed over: queued again, due at once.
+    pub requeued: u64,
+}
+
+/// What [`Store::begin_publication`](crate::Store::begin_publication) found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicationStart {
+    /// Not published before: now recorded, unfinished. Queue its mail, then
+    /// finish it.
+    New,
+    /// Begun before and cut short (a crash while queueing): queue its mail
+    /// again (rows already queued are skipped), then finish it.
+    Unfinished,
+    /// Published before: queue nothing.
+    Finished,
+}
+
+/// One publication of an alert revision, for the weekly digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicationRecord {
+    pub alert_id: String,
+    pub revision: i64,
+    pub published_at: DateTime<Utc>,
+    /// The alert's first publication (its HotFix Alert mail); later ones
+    /// are updates.
+    pub first: bool,
+}

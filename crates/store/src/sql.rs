@@ -19,7 +19,10 @@ use hfr_model::revision::{decide, Decision};
 use hfr_model::subscription::Preferences;
 use hfr_model::{Action, Alert, Severity};
 
-use crate::mail::{NewMessage, OutboxCount, OutboxMessage, Subscriber};
+use crate::mail::{
+    NewMessage, OutboxCount, OutboxMark, OutboxMessage, PublicationRecord, PublicationStart,
+    Released, Subscriber,
+};
 use crate::{
     AlertFilter, AlertSummary, ArchiveOverview, Generation, ImportItem, Outcome, RevisionInfo,
     Source, SourceKind, Store, StoreError, StoredAlert, TargetKind,
@@ -984,14 +987,30 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(|r| r.revision).collect())
             }
 
-            async fn publish(
+            async fn begin_publication(
                 &self,
                 alert_id: &str,
                 revision: i64,
                 now: DateTime<Utc>,
-                outbox: Vec<NewMessage>,
-            ) -> Result<Option<u64>, StoreError> {
-                self.mailing_publish(alert_id, revision, now, outbox).await
+            ) -> Result<PublicationStart, StoreError> {
+                self.mailing_begin_publication(alert_id, revision, now).await
+            }
+
+            async fn finish_publication(
+                &self,
+                alert_id: &str,
+                revision: i64,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                self.mailing_finish_publication(alert_id, revision, now).await
+            }
+
+            async fn publications_between(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<PublicationRecord>, StoreError> {
+                self.mailing_publications_between(from, to).await
             }
 
             async fn enqueue(&self, outbox: Vec<NewMessage>) -> Result<u64, StoreError> {
@@ -1008,33 +1027,24 @@ macro_rules! impl_store {
                 self.mailing_claim_outbox(worker, now, lease, limit).await
             }
 
-            async fn mark_sent(
+            async fn record_outbox(
                 &self,
-                id: i64,
                 worker: &str,
-                now: DateTime<Utc>,
-            ) -> Result<bool, StoreError> {
-                self.mailing_mark_sent(id, worker, now).await
+                marks: &[OutboxMark],
+            ) -> Result<Vec<bool>, StoreError> {
+                self.mailing_record_outbox(worker, marks).await
             }
 
-            async fn mark_retry(
-                &self,
-                id: i64,
-                worker: &str,
-                next_attempt_at: DateTime<Utc>,
-                error: &str,
-            ) -> Result<bool, StoreError> {
-                self.mailing_mark_retry(id, worker, next_attempt_at, error).await
+            async fn outbox_claimers(&self) -> Result<Vec<String>, StoreError> {
+                self.mailing_outbox_claimers().await
             }
 
-            async fn mark_failed(
+            async fn release_claims(
                 &self,
-                id: i64,
                 worker: &str,
-                error: &str,
                 now: DateTime<Utc>,
-            ) -> Result<bool, StoreError> {
-                self.mailing_mark_failed(id, worker, error, now).await
+            ) -> Result<Released, StoreError> {
+                self.mailing_release_claims(worker, now).await
             }
 
             async fn outbox_status(&self) -> Result<Vec<OutboxCount>, StoreError> {

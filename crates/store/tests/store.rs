@@ -12,8 +12,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hfr_model::*;
 use hfr_store::{
-    AlertFilter, DbLocation, ImportItem, NewMessage, OutboxCount, OutboxState, Outcome, Source,
-    SourceKind, Store, StoreError, SubscriberState, TargetKind,
+    AlertFilter, DbLocation, ImportItem, NewMessage, OutboxCount, OutboxMark, OutboxState, Outcome,
+    PublicationStart, Released, Source, SourceKind, Store, StoreError, SubscriberState, TargetKind,
 };
 use sqlx::Connection;
 
@@ -202,6 +202,11 @@ both_backends!(
     a_failed_row_is_never_claimed_again,
     the_status_counts_each_state,
     confirmed_subscribers_page_by_id,
+    handed_rows_of_a_stopped_sender_count_as_sent,
+    a_dead_senders_claims_are_released_at_once,
+    marks_are_recorded_in_order_and_only_by_the_claimer,
+    an_unfinished_publication_is_resumed,
+    publications_of_a_week_say_which_are_first,
 );
 
 // ---------------------------------------------------------------------------
@@ -2141,4 +2146,239 @@ async fn sqlite_publish_100k() {
 async fn postgres_publish_100k() {
     let Some(db) = pg_db().await else { return };
     time_a_publication_to_100k(db.store.clone()).await;
+}
+
+/// How many rows of the outbox are in `state`.
+async fn count_in(store: &dyn Store, state: OutboxState) -> u64 {
+    store
+        .outbox_status()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.state == state)
+        .map(|c| c.count)
+        .sum()
+}
+
+async fn handed_rows_of_a_stopped_sender_count_as_sent(store: Arc<dyn Store>) {
+    store.enqueue(messages("alert.MS04-035", 3)).await.unwrap();
+    let lease = Duration::minutes(5);
+    let a = store.claim_outbox("a", t0(), lease, 10).await.unwrap();
+    assert_eq!(a.len(), 3);
+    // a hands the first row to the relay and stops; the others it never got to.
+    let handed = OutboxMark::Handed {
+        id: a[0].id,
+        at: t0(),
+    };
+    assert_eq!(
+        store.record_outbox("a", &[handed]).await.unwrap(),
+        vec![true]
+    );
+    // After a's lease, the handed row is sent, the others go to b.
+    let later = t0() + lease + Duration::seconds(1);
+    let b = store.claim_outbox("b", later, lease, 10).await.unwrap();
+    assert_eq!(
+        b.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![a[1].id, a[2].id],
+        "the handed row must not be sent again"
+    );
+    assert_eq!(count_in(&*store, OutboxState::Sent).await, 1);
+    // A handed row whose relay then answered 4xx is retried, and is no
+    // longer "handed" on its next attempt.
+    let marks = [
+        OutboxMark::Handed {
+            id: b[0].id,
+            at: later,
+        },
+        OutboxMark::Retry {
+            id: b[0].id,
+            next_attempt_at: later,
+            error: "421 busy".into(),
+        },
+    ];
+    assert_eq!(
+        store.record_outbox("b", &marks).await.unwrap(),
+        vec![true, true]
+    );
+    let far = later + lease * 3;
+    let c = store.claim_outbox("c", far, lease, 10).await.unwrap();
+    // b's other row (lease expired, never handed) and the retried one.
+    assert_eq!(c.len(), 2);
+    let d = store
+        .claim_outbox("d", far + lease * 3, lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(d.len(), 2, "c never handed them over: they go to d");
+}
+
+async fn a_dead_senders_claims_are_released_at_once(store: Arc<dyn Store>) {
+    store.enqueue(messages("alert.MS04-035", 4)).await.unwrap();
+    let lease = Duration::hours(1);
+    let a = store.claim_outbox("host:1", t0(), lease, 3).await.unwrap();
+    assert_eq!(a.len(), 3);
+    let b = store.claim_outbox("host:2", t0(), lease, 3).await.unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(
+        store.outbox_claimers().await.unwrap(),
+        vec!["host:1".to_string(), "host:2".to_string()]
+    );
+    let marks = [
+        OutboxMark::Handed {
+            id: a[0].id,
+            at: t0(),
+        },
+        OutboxMark::Sent {
+            id: a[0].id,
+            at: t0(),
+        },
+        OutboxMark::Handed {
+            id: a[1].id,
+            at: t0(),
+        },
+    ];
+    store.record_outbox("host:1", &marks).await.unwrap();
+    let now = t0() + Duration::seconds(10);
+    assert_eq!(
+        store.release_claims("host:1", now).await.unwrap(),
+        Released {
+            sent: 1,
+            requeued: 1
+        }
+    );
+    // Released without waiting for the lease; host:2 keeps its claim.
+    let c = store.claim_outbox("host:3", now, lease, 10).await.unwrap();
+    assert_eq!(c.iter().map(|m| m.id).collect::<Vec<_>>(), vec![a[2].id]);
+    assert_eq!(count_in(&*store, OutboxState::Sent).await, 2);
+    assert_eq!(
+        store.outbox_claimers().await.unwrap(),
+        vec!["host:2".to_string(), "host:3".to_string()]
+    );
+    assert_eq!(
+        store.release_claims("nobody", now).await.unwrap(),
+        Released::default()
+    );
+    // The row that counts as sent says why.
+    let failures = store.outbox_failures("alert.MS04-035", 10).await.unwrap();
+    assert!(failures.is_empty());
+}
+
+async fn marks_are_recorded_in_order_and_only_by_the_claimer(store: Arc<dyn Store>) {
+    store.enqueue(messages("alert.MS04-035", 3)).await.unwrap();
+    let lease = Duration::minutes(5);
+    let w = store.claim_outbox("w", t0(), lease, 10).await.unwrap();
+    let marks = vec![
+        OutboxMark::Sent {
+            id: w[0].id,
+            at: t0(),
+        },
+        OutboxMark::Failed {
+            id: w[1].id,
+            error: "550 no such user".into(),
+            at: t0(),
+        },
+        // Already failed: does not apply.
+        OutboxMark::Sent {
+            id: w[1].id,
+            at: t0(),
+        },
+        OutboxMark::Sent {
+            id: w[2].id + 99,
+            at: t0(),
+        },
+    ];
+    assert_eq!(
+        store.record_outbox("w", &marks).await.unwrap(),
+        vec![true, true, false, false]
+    );
+    // Another worker's marks change nothing.
+    assert_eq!(
+        store
+            .record_outbox(
+                "v",
+                &[OutboxMark::Sent {
+                    id: w[2].id,
+                    at: t0()
+                }]
+            )
+            .await
+            .unwrap(),
+        vec![false]
+    );
+    assert!(store.record_outbox("w", &[]).await.unwrap().is_empty());
+    assert_eq!(count_in(&*store, OutboxState::Sent).await, 1);
+    assert_eq!(count_in(&*store, OutboxState::Failed).await, 1);
+    assert_eq!(count_in(&*store, OutboxState::Sending).await, 1);
+}
+
+async fn an_unfinished_publication_is_resumed(store: Arc<dyn Store>) {
+    let key = "alert.MS04-035";
+    assert_eq!(
+        store.begin_publication("MS04-035", 1, t0()).await.unwrap(),
+        PublicationStart::New
+    );
+    // The publisher queued a first page and stopped.
+    store.enqueue(messages(key, 2)).await.unwrap();
+    assert_eq!(
+        store.begin_publication("ms04-035", 1, t0()).await.unwrap(),
+        PublicationStart::Unfinished
+    );
+    // Resumed: the whole list again, the first page skipped.
+    assert_eq!(store.enqueue(messages(key, 5)).await.unwrap(), 3);
+    store.finish_publication("MS04-035", 1, t0()).await.unwrap();
+    assert_eq!(
+        store.begin_publication("MS04-035", 1, t0()).await.unwrap(),
+        PublicationStart::Finished
+    );
+    assert_eq!(count_in(&*store, OutboxState::Queued).await, 5);
+    let err = store
+        .begin_publication("MS04-035", 0, t0())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::InvalidPublication { .. }),
+        "{err:?}"
+    );
+}
+
+async fn publications_of_a_week_say_which_are_first(store: Arc<dyn Store>) {
+    let day = Duration::days(1);
+    for (id, rev, at) in [
+        ("MS04-035", 1, t0()),
+        ("MS04-036", 1, t0() + day),
+        ("MS04-035", 2, t0() + day * 8),
+        ("MS04-037", 1, t0() + day * 9),
+    ] {
+        assert_eq!(
+            store.publish(id, rev, at, Vec::new()).await.unwrap(),
+            Some(0)
+        );
+    }
+    let first_week = store
+        .publications_between(t0(), t0() + day * 7)
+        .await
+        .unwrap();
+    assert_eq!(
+        first_week
+            .iter()
+            .map(|p| (p.alert_id.as_str(), p.revision, p.first))
+            .collect::<Vec<_>>(),
+        vec![("MS04-035", 1, true), ("MS04-036", 1, true)]
+    );
+    let second = store
+        .publications_between(t0() + day * 7, t0() + day * 14)
+        .await
+        .unwrap();
+    assert_eq!(
+        second
+            .iter()
+            .map(|p| (p.alert_id.as_str(), p.revision, p.first))
+            .collect::<Vec<_>>(),
+        vec![("MS04-035", 2, false), ("MS04-037", 1, true)]
+    );
+    assert_eq!(second[0].published_at, t0() + day * 8);
+    assert!(store
+        .publications_between(t0() - day * 7, t0())
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -1393,15 +1393,6 @@ impl Store for BrokenStore {
     ) -> Result<Vec<hfr_store::Subscriber>, hfr_store::StoreError> {
         Err(broken())
     }
-    async fn publish(
-        &self,
-        _: &str,
-        _: i64,
-        _: chrono::DateTime<chrono::Utc>,
-        _: Vec<hfr_store::NewMessage>,
-    ) -> Result<Option<u64>, hfr_store::StoreError> {
-        Err(broken())
-    }
     async fn enqueue(&self, _: Vec<hfr_store::NewMessage>) -> Result<u64, hfr_store::StoreError> {
         Err(broken())
     }
@@ -1414,30 +1405,44 @@ impl Store for BrokenStore {
     ) -> Result<Vec<hfr_store::OutboxMessage>, hfr_store::StoreError> {
         Err(broken())
     }
-    async fn mark_sent(
+    async fn begin_publication(
         &self,
-        _: i64,
         _: &str,
+        _: i64,
         _: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool, hfr_store::StoreError> {
+    ) -> Result<hfr_store::PublicationStart, hfr_store::StoreError> {
         Err(broken())
     }
-    async fn mark_retry(
+    async fn finish_publication(
         &self,
+        _: &str,
         _: i64,
-        _: &str,
         _: chrono::DateTime<chrono::Utc>,
-        _: &str,
-    ) -> Result<bool, hfr_store::StoreError> {
+    ) -> Result<(), hfr_store::StoreError> {
         Err(broken())
     }
-    async fn mark_failed(
+    async fn publications_between(
         &self,
-        _: i64,
+        _: chrono::DateTime<chrono::Utc>,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<hfr_store::PublicationRecord>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn record_outbox(
+        &self,
         _: &str,
+        _: &[hfr_store::OutboxMark],
+    ) -> Result<Vec<bool>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn outbox_claimers(&self) -> Result<Vec<String>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn release_claims(
+        &self,
         _: &str,
         _: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool, hfr_store::StoreError> {
+    ) -> Result<hfr_store::Released, hfr_store::StoreError> {
         Err(broken())
     }
     async fn outbox_status(&self) -> Result<Vec<hfr_store::OutboxCount>, hfr_store::StoreError> {

@@ -24,8 +24,8 @@ use hfr_model::subscription::Preferences;
 
 use super::{format_timestamp, id_problem, Param, Sql};
 use crate::mail::{
-    NewMessage, OutboxCount, OutboxMessage, OutboxState, Subscriber, SubscriberState,
-    MAX_ADDRESS_LEN,
+    NewMessage, OutboxCount, OutboxMark, OutboxMessage, OutboxState, PublicationRecord, Subscriber,
+    SubscriberState, MAX_ADDRESS_LEN,
 };
 use crate::StoreError;
 
@@ -120,6 +120,20 @@ pub(super) const INSERT_PUBLICATION: &str = "INSERT INTO publications \
      (alert_key, revision, alert_id, published_at) VALUES ($1, $2, $3, $4) \
      ON CONFLICT (alert_key, revision) DO NOTHING";
 
+pub(super) const SELECT_PUBLICATION_DONE: &str = "SELECT CASE WHEN completed_at IS NULL \
+     THEN 0 ELSE 1 END AS done FROM publications WHERE alert_key = $1 AND revision = $2";
+
+pub(super) const FINISH_PUBLICATION: &str = "UPDATE publications SET completed_at = $3 \
+     WHERE alert_key = $1 AND revision = $2 AND completed_at IS NULL";
+
+/// `$1` from, `$2` to. `first`: no earlier revision of the alert was published.
+pub(super) const SELECT_PUBLICATIONS_BETWEEN: &str = "SELECT p.alert_id AS alert_id, \
+     p.revision AS revision, p.published_at AS published_at, \
+     CASE WHEN EXISTS (SELECT 1 FROM publications q \
+     WHERE q.alert_key = p.alert_key AND q.revision < p.revision) THEN 0 ELSE 1 END AS first \
+     FROM publications p WHERE p.published_at >= $1 AND p.published_at < $2 \
+     ORDER BY p.published_at, p.alert_key, p.revision";
+
 /// What a claim takes, in the order it takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ClaimKind {
@@ -153,7 +167,7 @@ pub(super) enum ClaimKind {
 pub(super) fn claim_sql(kind: ClaimKind, lock: &str) -> String {
     let (condition, order) = match kind {
         ClaimKind::Expired => (
-            "state = 'sending' AND claimed_until < $1",
+            "state = 'sending' AND claimed_until < $1 AND handed_at IS NULL",
             "claimed_until, id",
         ),
         ClaimKind::Due => (
@@ -165,7 +179,7 @@ pub(super) fn claim_sql(kind: ClaimKind, lock: &str) -> String {
         "WITH picked AS MATERIALIZED (\
          SELECT id FROM outbox WHERE {condition} ORDER BY {order} LIMIT $2{lock}) \
          UPDATE outbox SET state = 'sending', claimed_by = $3, claimed_until = $4, \
-         attempts = attempts + 1 \
+         handed_at = NULL, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM picked) \
          RETURNING id, message_key, subscriber_id, recipient, message_id, attempts"
     )
@@ -179,6 +193,9 @@ macro_rules! claimed_by_worker {
     };
 }
 
+pub(super) const MARK_HANDED: &str =
+    concat!("UPDATE outbox SET handed_at = $3", claimed_by_worker!());
+
 pub(super) const MARK_SENT: &str = concat!(
     "UPDATE outbox SET state = 'sent', sent_at = $3, claimed_until = NULL",
     claimed_by_worker!()
@@ -186,7 +203,7 @@ pub(super) const MARK_SENT: &str = concat!(
 
 pub(super) const MARK_RETRY: &str = concat!(
     "UPDATE outbox SET state = 'queued', next_attempt_at = $3, last_error = $4, \
-     claimed_by = NULL, claimed_until = NULL",
+     claimed_by = NULL, claimed_until = NULL, handed_at = NULL",
     claimed_by_worker!()
 );
 
@@ -194,6 +211,30 @@ pub(super) const MARK_FAILED: &str = concat!(
     "UPDATE outbox SET state = 'failed', last_error = $3, failed_at = $4, claimed_until = NULL",
     claimed_by_worker!()
 );
+
+/// What a row handed to the relay by a sender that stopped keeps as its
+/// last error: why it counts as sent without a reply on record.
+pub(super) const HANDED_NOTE: &str =
+    "handed to the relay; the sender stopped before the reply was recorded";
+
+/// `$1` now, `$2` [`HANDED_NOTE`]: rows whose sender's lease ran out after
+/// it handed them over are sent (run before each claim).
+pub(super) const SETTLE_EXPIRED_HANDED: &str = "UPDATE outbox SET state = 'sent', \
+     sent_at = handed_at, claimed_until = NULL, last_error = $2 \
+     WHERE state = 'sending' AND claimed_until < $1 AND handed_at IS NOT NULL";
+
+/// `$1` worker, `$2` [`HANDED_NOTE`].
+pub(super) const RELEASE_HANDED: &str = "UPDATE outbox SET state = 'sent', \
+     sent_at = handed_at, claimed_until = NULL, last_error = $2 \
+     WHERE state = 'sending' AND claimed_by = $1 AND handed_at IS NOT NULL";
+
+/// `$1` worker, `$2` now.
+pub(super) const RELEASE_UNHANDED: &str = "UPDATE outbox SET state = 'queued', \
+     next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL \
+     WHERE state = 'sending' AND claimed_by = $1 AND handed_at IS NULL";
+
+pub(super) const SELECT_CLAIMERS: &str = "SELECT DISTINCT claimed_by AS value FROM outbox \
+     WHERE state = 'sending' AND claimed_by IS NOT NULL ORDER BY claimed_by";
 
 pub(super) const SELECT_OUTBOX_STATUS: &str = "SELECT message_key, state, \
      CASE WHEN state = 'queued' AND attempts > 0 THEN 1 ELSE 0 END AS retrying, \
@@ -486,6 +527,68 @@ impl SubscriberRow {
 }
 
 #[derive(Debug, sqlx::FromRow)]
+pub(super) struct DoneRow {
+    pub(super) done: i32,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct PublicationRow {
+    alert_id: String,
+    revision: i64,
+    published_at: String,
+    first: i32,
+}
+
+impl PublicationRow {
+    pub(super) fn into_record(self) -> Result<PublicationRecord, StoreError> {
+        let key = format!("{} r{}", self.alert_id, self.revision);
+        Ok(PublicationRecord {
+            published_at: parse_time("publications", &key, &self.published_at)?,
+            first: self.first != 0,
+            alert_id: self.alert_id,
+            revision: self.revision,
+        })
+    }
+}
+
+/// One [`OutboxMark`] as an UPDATE guarded by the claiming worker.
+pub(super) fn mark_sql(worker: &str, mark: &OutboxMark) -> Sql {
+    let (text, params): (&str, Vec<Param>) = match mark {
+        OutboxMark::Handed { id, at } => (
+            MARK_HANDED,
+            vec![(*id).into(), worker.into(), stored_time(*at).into()],
+        ),
+        OutboxMark::Sent { id, at } => (
+            MARK_SENT,
+            vec![(*id).into(), worker.into(), stored_time(*at).into()],
+        ),
+        OutboxMark::Retry {
+            id,
+            next_attempt_at,
+            error,
+        } => (
+            MARK_RETRY,
+            vec![
+                (*id).into(),
+                worker.into(),
+                stored_time(*next_attempt_at).into(),
+                error_text(error).into(),
+            ],
+        ),
+        OutboxMark::Failed { id, error, at } => (
+            MARK_FAILED,
+            vec![
+                (*id).into(),
+                worker.into(),
+                error_text(error).into(),
+                stored_time(*at).into(),
+            ],
+        ),
+    };
+    Sql::new(text, params)
+}
+
+#[derive(Debug, sqlx::FromRow)]
 pub(super) struct OutboxRow {
     id: i64,
     message_key: String,
@@ -684,49 +787,58 @@ macro_rules! impl_mailing {
                     .await
             }
 
-            async fn mailing_mark_sent(
+            async fn mailing_record_outbox(
                 &self,
-                id: i64,
                 worker: &str,
-                now: DateTime<Utc>,
-            ) -> Result<bool, StoreError> {
-                let params = vec![id.into(), worker.into(), mailing::stored_time(now).into()];
-                self.mailing_update(Sql::new(mailing::MARK_SENT, params))
-                    .await
+                marks: &[OutboxMark],
+            ) -> Result<Vec<bool>, StoreError> {
+                if marks.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut applied = Vec::with_capacity(marks.len());
+                let mut tx = self.pool.begin_with($begin).await?;
+                for mark in marks {
+                    let sql = mailing::mark_sql(worker, mark);
+                    let done = bind_all!(sqlx::query(&sql.text), sql.params)
+                        .execute(&mut *tx)
+                        .await?;
+                    applied.push(done.rows_affected() > 0);
+                }
+                tx.commit().await?;
+                Ok(applied)
             }
 
-            async fn mailing_mark_retry(
-                &self,
-                id: i64,
-                worker: &str,
-                next_attempt_at: DateTime<Utc>,
-                error: &str,
-            ) -> Result<bool, StoreError> {
-                let params = vec![
-                    id.into(),
-                    worker.into(),
-                    mailing::stored_time(next_attempt_at).into(),
-                    mailing::error_text(error).into(),
-                ];
-                self.mailing_update(Sql::new(mailing::MARK_RETRY, params))
-                    .await
+            async fn mailing_outbox_claimers(&self) -> Result<Vec<String>, StoreError> {
+                Ok(
+                    sqlx::query_as::<_, mailing::SettingRow>(mailing::SELECT_CLAIMERS)
+                        .fetch_all(&self.pool)
+                        .await?
+                        .into_iter()
+                        .map(|r| r.value)
+                        .collect(),
+                )
             }
 
-            async fn mailing_mark_failed(
+            async fn mailing_release_claims(
                 &self,
-                id: i64,
                 worker: &str,
-                error: &str,
                 now: DateTime<Utc>,
-            ) -> Result<bool, StoreError> {
-                let params = vec![
-                    id.into(),
-                    worker.into(),
-                    mailing::error_text(error).into(),
-                    mailing::stored_time(now).into(),
-                ];
-                self.mailing_update(Sql::new(mailing::MARK_FAILED, params))
-                    .await
+            ) -> Result<Released, StoreError> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let sent = sqlx::query(mailing::RELEASE_HANDED)
+                    .bind(worker)
+                    .bind(mailing::HANDED_NOTE)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let requeued = sqlx::query(mailing::RELEASE_UNHANDED)
+                    .bind(worker)
+                    .bind(mailing::stored_time(now))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(Released { sent, requeued })
             }
 
             async fn mailing_confirmed_subscribers(
@@ -765,35 +877,65 @@ macro_rules! impl_mailing {
                 Ok(inserted)
             }
 
-            async fn mailing_publish(
+            async fn mailing_begin_publication(
                 &self,
                 alert_id: &str,
                 revision: i64,
                 now: DateTime<Utc>,
-                outbox: Vec<NewMessage>,
-            ) -> Result<Option<u64>, StoreError> {
+            ) -> Result<PublicationStart, StoreError> {
                 mailing::check_publication(alert_id, revision)?;
-                outbox.iter().try_for_each(mailing::check_message)?;
-                let now = mailing::stored_time(now);
-                let mut tx = self.pool.begin_with($begin).await?;
-                let first = sqlx::query(mailing::INSERT_PUBLICATION)
+                let new = sqlx::query(mailing::INSERT_PUBLICATION)
                     .bind(id_key(alert_id))
                     .bind(revision)
                     .bind(alert_id)
-                    .bind(&now)
-                    .execute(&mut *tx)
+                    .bind(mailing::stored_time(now))
+                    .execute(&self.pool)
                     .await?
                     .rows_affected()
                     > 0;
-                if !first {
-                    tx.rollback().await?;
-                    tracing::debug!(alert_id, revision, "already published");
-                    return Ok(None);
+                if new {
+                    return Ok(PublicationStart::New);
                 }
-                let queued = Self::mailing_insert_outbox(&mut tx, &outbox, &now).await?;
-                tx.commit().await?;
-                tracing::debug!(alert_id, revision, queued, "published");
-                Ok(Some(queued))
+                let done = sqlx::query_as::<_, mailing::DoneRow>(mailing::SELECT_PUBLICATION_DONE)
+                    .bind(id_key(alert_id))
+                    .bind(revision)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(if done.done != 0 {
+                    PublicationStart::Finished
+                } else {
+                    PublicationStart::Unfinished
+                })
+            }
+
+            async fn mailing_finish_publication(
+                &self,
+                alert_id: &str,
+                revision: i64,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(mailing::FINISH_PUBLICATION)
+                    .bind(id_key(alert_id))
+                    .bind(revision)
+                    .bind(mailing::stored_time(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn mailing_publications_between(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<PublicationRecord>, StoreError> {
+                sqlx::query_as::<_, mailing::PublicationRow>(mailing::SELECT_PUBLICATIONS_BETWEEN)
+                    .bind(mailing::stored_time(from))
+                    .bind(mailing::stored_time(to))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(mailing::PublicationRow::into_record)
+                    .collect()
             }
 
             async fn mailing_enqueue(&self, outbox: Vec<NewMessage>) -> Result<u64, StoreError> {
@@ -824,6 +966,11 @@ macro_rules! impl_mailing {
                 let (now, until) = (mailing::stored_time(now), mailing::lease_end(now, lease));
                 let mut rows = Vec::new();
                 let mut tx = self.pool.begin_with($begin).await?;
+                sqlx::query(mailing::SETTLE_EXPIRED_HANDED)
+                    .bind(&now)
+                    .bind(mailing::HANDED_NOTE)
+                    .execute(&mut *tx)
+                    .await?;
                 for claim in CLAIMS.iter() {
                     let left = i64::from(limit) - rows.len() as i64;
                     if left <= 0 {
