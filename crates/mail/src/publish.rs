@@ -3,14 +3,16 @@
 //!
 //! The first publication of an alert queues its HotFix Alert mail for every
 //! confirmed subscriber whose preferences it matches; a later revision queues
-//! the update mail for those who also asked for revisions. The queue rows and
-//! the record of the publication are written in one transaction by the
-//! store, so publishing twice (or two operators at once) queues nothing the
-//! second time, and a crash leaves either everything queued or nothing.
+//! the update mail for those who also asked for revisions. The publication is
+//! recorded first, then its rows are queued a page of subscribers at a time
+//! (memory does not grow with the list), then it is marked finished. A
+//! finished publication queues nothing again; one cut short by a crash is
+//! resumed by publishing again, and since the outbox holds one row per
+//! message and recipient, two publishers at once never queue a mail twice.
 //! Composing happens later, at delivery, from what the outbox row names.
 
 use chrono::{DateTime, Utc};
-use hfr_store::{NewMessage, Store, StoreError};
+use hfr_store::{NewMessage, PublicationStart, Store, StoreError};
 
 use crate::compose::{message_id, Kind, Sender};
 
@@ -76,50 +78,55 @@ pub async fn publish(
         .ok_or_else(|| PublishError::NoSuchAlert(id.to_string()))?;
     let id = current.alert.id.clone();
     let revision = current.revision;
-    let before = store.published_revisions(&id).await?;
-    if before.contains(&revision) {
-        return Ok(Published::Already { id, revision });
-    }
+    let before: Vec<i64> = store
+        .published_revisions(&id)
+        .await?
+        .into_iter()
+        .filter(|&r| r != revision)
+        .collect();
     let kind = if before.is_empty() {
         MailKind::Alert
     } else {
         MailKind::Update
     };
+    if store.begin_publication(&id, revision, now).await? == PublicationStart::Finished {
+        return Ok(Published::Already { id, revision });
+    }
     let key = message_key(&id, revision, kind);
-    let mut outbox = Vec::new();
+    // Page by page: one page of subscribers and of outbox rows in memory at
+    // a time, each page queued in its own transaction. Should this stop half
+    // way, publishing again resumes (the pages queued are skipped).
+    let mut recipients = 0;
     let mut after = 0;
     loop {
         let page = store.confirmed_subscribers(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
-        for s in &page {
-            let wanted = match kind {
+        let outbox: Vec<NewMessage> = page
+            .iter()
+            .filter(|s| match kind {
                 MailKind::Alert => s.preferences.matches(&current.alert),
                 MailKind::Update => s.preferences.wants_revision(&current.alert),
-            };
-            if wanted {
-                outbox.push(NewMessage {
-                    message_key: key.clone(),
-                    subscriber_id: Some(s.id),
-                    recipient: s.address.clone(),
-                    message_id: message_id(sender, &key, &s.address),
-                    not_before: now,
-                });
-            }
-        }
+            })
+            .map(|s| NewMessage {
+                message_key: key.clone(),
+                subscriber_id: Some(s.id),
+                recipient: s.address.clone(),
+                message_id: message_id(sender, &key, &s.address),
+                not_before: now,
+            })
+            .collect();
+        recipients += store.enqueue(outbox).await?;
         if page.len() < PAGE as usize {
             break;
         }
     }
-    Ok(match store.publish(&id, revision, now, outbox).await? {
-        Some(recipients) => Published::Queued {
-            id,
-            revision,
-            kind,
-            message_key: key,
-            recipients,
-        },
-        // Another publisher got there between our check and our write.
-        None => Published::Already { id, revision },
+    store.finish_publication(&id, revision, now).await?;
+    Ok(Published::Queued {
+        id,
+        revision,
+        kind,
+        message_key: key,
+        recipients,
     })
 }
