@@ -1,24 +1,39 @@
-//! Delivery: the outbox, sent over SMTP.
+//! Delivery: the outbox, sent over SMTP, each mail once.
 //!
-//! A worker claims a batch of due rows (a lease, so a crashed worker's rows
-//! go to another after it runs out), composes each mail from what its row
-//! names, sends it through one pooled SMTP connection, and records the
-//! outcome row by row right after the relay answers: sent; temporary failure
-//! (4xx, connection trouble) queued again with backoff; permanent failure
-//! (5xx) recorded with the relay's reply and never retried. Several workers,
-//! in one process or several, can share a store: a row is only ever claimed
-//! by one at a time.
+//! A sender ([`Delivery`]) claims a batch of due rows with a lease, and its
+//! connections to the relay (several, in parallel) take rows from the batch
+//! one at a time: compose the mail from what the row names ([`row`]), run
+//! the SMTP transaction, record the outcome. Sent; temporary failure (4xx,
+//! connection trouble) queued again with doubling backoff; permanent failure
+//! (5xx) recorded with the relay's reply and never retried.
+//!
+//! What makes it "once": the store records each row as *handed* between the
+//! body of its DATA and the line that ends it ([`relay`]); the outcomes of
+//! all connections are written together ([`record`]). A sender that is
+//! killed leaves rows claimed: when it is found dead ([`release_dead`], for
+//! processes on this host) or its lease runs out, its handed rows count as
+//! sent and the rest are sent again. Several senders, in one process or
+//! several, sharing one store never claim the same row.
 
-use std::time::Duration;
+mod record;
+mod relay;
+mod row;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use hfr_store::{OutboxMessage, Store, StoreError, SubscriberState};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use hfr_store::{OutboxMark, OutboxMessage, Released, Store, StoreError};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
 
-use crate::compose::{alert_message, confirmation_message, ComposeError, Kind, Recipient, Sender};
-use crate::subscribe::parse_confirmation_row_key;
-use crate::token::{Purpose, Secret, TokenError};
+use crate::compose::Sender;
+use crate::token::{Secret, TokenError};
+
+use record::Recorder;
+pub use relay::Relay;
+use relay::{transact, Failure, HandOverRefused, Transaction};
+use row::{compose, AlertCache};
 
 /// The settings key of the token secret.
 const SECRET_KEY: &str = "token_secret";
@@ -31,8 +46,8 @@ pub async fn secret(store: &dyn Store) -> Result<Secret, DeliveryError> {
     Ok(Secret::from_hex(&stored)?)
 }
 
-/// Why a delivery round could not run (a single mail's failure is recorded
-/// on its row instead).
+/// Why delivery could not go on (a single mail's failure is recorded on its
+/// row instead).
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
     #[error(transparent)]
@@ -41,16 +56,27 @@ pub enum DeliveryError {
     Token(#[from] TokenError),
     #[error("the SMTP relay setting {url:?}: {reason}")]
     Relay { url: String, reason: String },
+    #[error("recording delivery outcomes failed: {0}")]
+    Record(String),
 }
 
-/// How a worker behaves.
+/// An SMTP relay from a URL (see [`Relay`]).
+pub fn relay(url: &str) -> Result<Relay, DeliveryError> {
+    Relay::parse(url)
+}
+
+/// How a sender behaves.
 #[derive(Debug, Clone)]
 pub struct Worker {
-    /// Names this worker's claims (host and process id, say).
+    /// Names this sender's claims; see [`worker_name`].
     pub name: String,
+    /// Parallel connections to the relay.
+    pub connections: usize,
     /// Rows claimed at a time.
     pub batch: u32,
-    /// How long a claim is held before another worker may take it over.
+    /// How long a claim is held before another sender may take it over. A
+    /// connection does not start a message once half of it has passed, so a
+    /// live sender never loses a row it is sending.
     pub lease: chrono::Duration,
     /// Attempts before a temporary failure becomes permanent.
     pub max_attempts: u32,
@@ -62,7 +88,8 @@ impl Worker {
     pub fn new(name: impl Into<String>) -> Self {
         Worker {
             name: name.into(),
-            batch: 200,
+            connections: 4,
+            batch: 400,
             lease: chrono::Duration::minutes(5),
             max_attempts: 8,
             backoff: chrono::Duration::minutes(1),
@@ -75,62 +102,14 @@ impl Worker {
     }
 }
 
-/// An SMTP relay from a URL: `smtp://host:port` (plain, for a local relay),
-/// `smtp+starttls://…` or `smtps://…`, with `user:password@` when the relay
-/// wants a login. Call it inside the Tokio runtime: the connection pool
-/// starts a task.
-pub fn relay(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, DeliveryError> {
-    let bad = |reason: &str| DeliveryError::Relay {
-        url: redact(url),
-        reason: reason.to_string(),
-    };
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("not a URL"))?;
-    let (auth, hostport) = match rest.trim_end_matches('/').rsplit_once('@') {
-        Some((a, h)) => (Some(a), h),
-        None => (None, rest.trim_end_matches('/')),
-    };
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) => (h, Some(p.parse::<u16>().map_err(|_| bad("bad port"))?)),
-        None => (hostport, None),
-    };
-    if host.is_empty() {
-        return Err(bad("no host"));
-    }
-    let mut builder = match scheme {
-        "smtp" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-        "smtp+starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-            .map_err(|e| bad(&e.to_string()))?,
-        "smtps" => {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| bad(&e.to_string()))?
-        }
-        _ => return Err(bad("the scheme must be smtp, smtp+starttls or smtps")),
-    };
-    if let Some(p) = port {
-        builder = builder.port(p);
-    }
-    if let Some(auth) = auth {
-        let (user, pass) = auth.split_once(':').unwrap_or((auth, ""));
-        builder = builder.credentials(Credentials::new(user.into(), pass.into()));
-    }
-    Ok(builder.timeout(Some(Duration::from_secs(30))).build())
-}
-
-/// The URL without its password, for messages and logs.
-fn redact(url: &str) -> String {
-    match (url.split_once("://"), url.rsplit_once('@')) {
-        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://…@{host}"),
-        _ => url.to_string(),
-    }
-}
-
 /// What one round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Round {
     pub sent: u32,
     pub retrying: u32,
     pub failed: u32,
-    /// Rows whose outcome could not be recorded because the lease had
-    /// passed to another worker.
+    /// Rows not sent because they were no longer this sender's (its lease
+    /// ran short, or another sender took them over).
     pub lost: u32,
 }
 
@@ -138,205 +117,381 @@ impl Round {
     pub fn claimed(&self) -> u32 {
         self.sent + self.retrying + self.failed + self.lost
     }
+
+    fn add(&mut self, o: Round) {
+        self.sent += o.sent;
+        self.retrying += o.retrying;
+        self.failed += o.failed;
+        self.lost += o.lost;
+    }
 }
 
-enum Outcome {
-    Sent,
-    Retry(String),
-    Failed(String),
+/// The name of this process's claims: `host:pid:start`, where `start` is the
+/// process's start time (in clock ticks since boot, from `/proc`), so that
+/// [`release_dead`] can tell a dead process from a new one that reuses its
+/// pid.
+pub fn worker_name() -> String {
+    let pid = std::process::id();
+    format!("{}:{pid}:{}", hostname(), start_time(pid).unwrap_or(0))
 }
 
-/// Claims one batch and delivers it. Returns what happened; a round that
-/// claimed nothing means the outbox has nothing due.
-pub async fn deliver_round(
-    store: &dyn Store,
-    sender: &Sender,
-    secret: &Secret,
-    relay: &AsyncSmtpTransport<Tokio1Executor>,
-    worker: &Worker,
-) -> Result<Round, DeliveryError> {
-    let now = Utc::now();
-    let batch = store
-        .claim_outbox(&worker.name, now, worker.lease, worker.batch)
-        .await?;
-    let mut round = Round::default();
-    for row in batch {
-        let outcome = match compose(store, sender, secret, &row, Utc::now()).await {
-            Ok(Some(message)) => match relay.send(message).await {
-                Ok(_) => Outcome::Sent,
-                Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
-                Err(e) => Outcome::Retry(e.to_string()),
-            },
-            Ok(None) => Outcome::Failed("the subscriber is no longer subscribed".into()),
-            Err(e) => Outcome::Failed(format!("cannot compose: {e}")),
+/// This machine's name.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().replace(':', "_"))
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// A process's start time, from field 22 of `/proc/{pid}/stat`; None when
+/// there is no such process (or no `/proc`).
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may contain spaces; it ends at the last ')'.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Ends the claims of senders on this host that are no longer running (a
+/// process killed mid-send), so their mail goes on at once instead of after
+/// their lease. Claims of other hosts are left to their leases.
+pub async fn release_dead(store: &dyn Store) -> Result<Released, DeliveryError> {
+    let host = hostname();
+    let mut total = Released::default();
+    for name in store.outbox_claimers().await? {
+        let mut parts = name.rsplitn(3, ':');
+        let (Some(start), Some(pid), Some(h)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
         };
-        let at = Utc::now();
-        let recorded = match outcome {
-            Outcome::Sent => {
-                round.sent += 1;
-                store.mark_sent(row.id, &worker.name, at).await?
-            }
-            Outcome::Retry(e) if row.attempts < worker.max_attempts => {
-                round.retrying += 1;
-                tracing::warn!(to = %row.recipient, error = %e, "temporary failure, will retry");
-                let next = worker.retry_at(row.attempts, at);
-                store.mark_retry(row.id, &worker.name, next, &e).await?
-            }
-            Outcome::Retry(e) | Outcome::Failed(e) => {
-                round.failed += 1;
-                tracing::warn!(to = %row.recipient, error = %e, "delivery failed");
-                store.mark_failed(row.id, &worker.name, &e, at).await?
-            }
+        let (Ok(start), Ok(pid)) = (start.parse::<u64>(), pid.parse::<u32>()) else {
+            continue;
         };
-        if !recorded {
-            round.lost += 1;
+        if h != host || start == 0 || start_time(pid) == Some(start) {
+            continue;
         }
+        let r = store.release_claims(&name, Utc::now()).await?;
+        tracing::info!(
+            sender = %name,
+            counted_sent = r.sent,
+            requeued = r.requeued,
+            "released the claims of a sender that is no longer running"
+        );
+        total.sent += r.sent;
+        total.requeued += r.requeued;
     }
-    Ok(round)
+    Ok(total)
 }
 
-/// The mail a row names, or None when its subscriber has left since it was
-/// queued (nobody gets mail they no longer want).
-async fn compose(
-    store: &dyn Store,
-    sender: &Sender,
-    secret: &Secret,
-    row: &OutboxMessage,
-    now: DateTime<Utc>,
-) -> Result<Option<lettre::Message>, ComposeFailure> {
-    let Some(subscriber_id) = row.subscriber_id else {
-        return Err(ComposeFailure::Unknown(row.message_key.clone()));
-    };
-    let Some(s) = store.subscriber(subscriber_id).await? else {
-        return Ok(None);
-    };
-    if let Some((id, expires)) = parse_confirmation_row_key(&row.message_key) {
-        // A confirmation goes only to the pending subscriber it was asked for.
-        if id != s.id || s.state != SubscriberState::Pending {
-            return Ok(None);
-        }
-        let token = secret.issue(Purpose::Confirm, s.id, &s.token_nonce, Some(expires))?;
-        let to = s
-            .address
-            .parse()
-            .map_err(|_| ComposeFailure::Unknown(format!("address {:?}", s.address)))?;
-        return Ok(Some(confirmation_message(
-            sender,
-            &to,
-            &token,
-            &s.preferences,
-            &row.message_id,
-            now,
-        )?));
-    }
-    if s.state != SubscriberState::Confirmed {
-        return Ok(None);
-    }
-    let recipient = Recipient {
-        address: s
-            .address
-            .parse()
-            .map_err(|_| ComposeFailure::Unknown(format!("address {:?}", s.address)))?,
-        unsubscribe_token: secret.issue(Purpose::Unsubscribe, s.id, &s.token_nonce, None)?,
-        preferences_token: secret.issue(Purpose::Preferences, s.id, &s.token_nonce, None)?,
-    };
-    let (id, revision) = parse_alert_key(&row.message_key)
-        .ok_or_else(|| ComposeFailure::Unknown(row.message_key.clone()))?;
-    let message = match revision {
-        None => {
-            let current = store
-                .get(id)
-                .await?
-                .ok_or_else(|| ComposeFailure::Unknown(row.message_key.clone()))?;
-            alert_message(
+/// What every connection of a sender shares.
+struct Shared {
+    store: Arc<dyn Store>,
+    sender: Sender,
+    secret: Secret,
+    worker: Worker,
+    recorder: Recorder,
+}
+
+/// A sender: its settings, its connections to the relay (kept open from one
+/// round to the next) and its recorder.
+pub struct Delivery {
+    shared: Arc<Shared>,
+    relay: Arc<Relay>,
+    connections: Vec<Option<AsyncSmtpConnection>>,
+}
+
+impl Delivery {
+    /// A sender; call inside the Tokio runtime (the recorder is a task).
+    pub fn new(
+        store: Arc<dyn Store>,
+        sender: Sender,
+        secret: Secret,
+        relay: Relay,
+        worker: Worker,
+    ) -> Delivery {
+        let recorder = Recorder::start(store.clone(), worker.name.clone());
+        let connections = (0..worker.connections.max(1)).map(|_| None).collect();
+        Delivery {
+            shared: Arc::new(Shared {
+                store,
                 sender,
-                &current.alert,
-                Kind::NewAlert,
-                &recipient,
-                &row.message_id,
-                now,
-            )?
+                secret,
+                worker,
+                recorder,
+            }),
+            relay: Arc::new(relay),
+            connections,
         }
-        Some(n) => {
-            let stored = store
-                .get_revision(id, n)
-                .await?
-                .ok_or_else(|| ComposeFailure::Unknown(row.message_key.clone()))?;
-            let changes = store
-                .history(id)
-                .await?
-                .into_iter()
-                .find(|r| r.revision == n)
-                .map(|r| r.changes)
-                .unwrap_or_default();
-            let kind = Kind::Revision {
-                revision: n,
-                changes: &changes,
+    }
+
+    /// Claims one batch and delivers it over the connections in parallel. A
+    /// round that claimed nothing means nothing is due.
+    pub async fn round(&mut self) -> Result<Round, DeliveryError> {
+        let w = &self.shared.worker;
+        let claimed = self
+            .shared
+            .store
+            .claim_outbox(&w.name, Utc::now(), w.lease, w.batch)
+            .await?;
+        if claimed.is_empty() {
+            return Ok(Round::default());
+        }
+        // Leave half the lease as a margin: no message is started after it.
+        let deadline = Instant::now() + (w.lease / 2).to_std().unwrap_or_default();
+        let queue = Arc::new(std::sync::Mutex::new(VecDeque::from(claimed)));
+        let alerts = Arc::new(AlertCache::default());
+        let mut tasks = Vec::new();
+        for conn in self.connections.iter_mut() {
+            let lane = Lane {
+                shared: self.shared.clone(),
+                relay: self.relay.clone(),
+                queue: queue.clone(),
+                alerts: alerts.clone(),
+                deadline,
+                conn: conn.take(),
+                pending: Vec::new(),
+                round: Round::default(),
             };
-            alert_message(
-                sender,
-                &stored.alert,
-                kind,
-                &recipient,
-                &row.message_id,
-                now,
-            )?
+            tasks.push(tokio::spawn(lane.run()));
         }
-    };
-    Ok(Some(message))
-}
-
-/// `alert.{ID}` (the alert mail) or `alert.{ID}.r{N}` (the update mail).
-fn parse_alert_key(key: &str) -> Option<(&str, Option<i64>)> {
-    let rest = key.strip_prefix("alert.")?;
-    if let Some((id, n)) = rest.rsplit_once(".r") {
-        if let Ok(n) = n.parse::<i64>() {
-            return Some((id, Some(n)));
+        let mut round = Round::default();
+        let mut first_error = None;
+        for (slot, task) in self.connections.iter_mut().zip(tasks) {
+            match task.await {
+                Ok((conn, r, result)) => {
+                    *slot = conn;
+                    round.add(r);
+                    if let Err(e) = result {
+                        first_error.get_or_insert(e);
+                    }
+                }
+                Err(e) => {
+                    first_error.get_or_insert(DeliveryError::Record(format!(
+                        "a connection task failed: {e}"
+                    )));
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(round),
         }
     }
-    Some((rest, None))
+
+    /// Delivers until nothing is due (`once`), or else until `stop`
+    /// resolves, looking for due mail every `poll` while idle. The claims of
+    /// dead senders on this host are released first and then every minute.
+    /// Returns what was done in all.
+    pub async fn run(
+        &mut self,
+        once: bool,
+        poll: std::time::Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<Round, DeliveryError> {
+        tokio::pin!(stop);
+        let mut total = Round::default();
+        let mut released_at: Option<Instant> = None;
+        loop {
+            if released_at.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60)) {
+                release_dead(&*self.shared.store).await?;
+                released_at = Some(Instant::now());
+            }
+            let r = tokio::select! {
+                r = self.round() => r?,
+                () = &mut stop => return Ok(total),
+            };
+            total.add(r);
+            if r.claimed() == 0 {
+                if once {
+                    return Ok(total);
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    () = &mut stop => return Ok(total),
+                }
+            }
+        }
+    }
+
+    /// Says goodbye to the relay.
+    pub async fn close(mut self) {
+        for conn in self.connections.iter_mut() {
+            if let Some(mut c) = conn.take() {
+                let _ = c.quit().await;
+            }
+        }
+    }
 }
 
-#[derive(Debug, thiserror::Error)]
-enum ComposeFailure {
-    #[error("nothing to send for {0}")]
-    Unknown(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Token(#[from] TokenError),
-    #[error(transparent)]
-    Compose(#[from] ComposeError),
+/// One connection working through a round's batch.
+struct Lane {
+    shared: Arc<Shared>,
+    relay: Arc<Relay>,
+    queue: Arc<std::sync::Mutex<VecDeque<OutboxMessage>>>,
+    alerts: Arc<AlertCache>,
+    deadline: Instant,
+    conn: Option<AsyncSmtpConnection>,
+    /// Outcomes not yet written: the `Sent` marks, written with the next
+    /// hand-over (a handed row counts as sent anyway should we stop first).
+    pending: Vec<OutboxMark>,
+    round: Round,
+}
+
+type LaneResult = (
+    Option<AsyncSmtpConnection>,
+    Round,
+    Result<(), DeliveryError>,
+);
+
+impl Lane {
+    async fn run(mut self) -> LaneResult {
+        let result = self.work().await;
+        // Whatever happened, what is known is written.
+        let flushed = self.flush().await;
+        (self.conn, self.round, result.and(flushed))
+    }
+
+    fn next_row(&self) -> Option<OutboxMessage> {
+        self.queue.lock().ok()?.pop_front()
+    }
+
+    async fn work(&mut self) -> Result<(), DeliveryError> {
+        while let Some(row) = self.next_row() {
+            if Instant::now() >= self.deadline {
+                // Too late in the lease to start: give the row back, due now.
+                let error = "not started before the sender's lease ran short".to_string();
+                self.finish(&row, Err(Failure::temporary(error)), false)
+                    .await?;
+                continue;
+            }
+            let s = &self.shared;
+            let composed = compose(
+                &*s.store,
+                &s.sender,
+                &s.secret,
+                &self.alerts,
+                &row,
+                Utc::now(),
+            )
+            .await;
+            let message = match composed {
+                Ok(Some(m)) => m,
+                Ok(None) => {
+                    let e = "the subscriber is no longer subscribed (or no longer waiting)";
+                    self.finish(&row, Err(Failure::permanent_text(e)), false)
+                        .await?;
+                    continue;
+                }
+                Err(row::ComposeFailure::Store(e)) => return Err(e.into()),
+                Err(e) => {
+                    let e = format!("cannot compose: {e}");
+                    self.finish(&row, Err(Failure::permanent_text(&e)), false)
+                        .await?;
+                    continue;
+                }
+            };
+            if self.conn.is_none() {
+                match self.relay.connect().await {
+                    Ok(c) => self.conn = Some(c),
+                    Err(f) => {
+                        tracing::warn!(relay = %self.relay, error = %f.text, "cannot connect");
+                        self.finish(&row, Err(f), false).await?;
+                        continue;
+                    }
+                }
+            }
+            let body = message.formatted();
+            let earlier = std::mem::take(&mut self.pending);
+            let recorder = &self.shared.recorder;
+            let id = row.id;
+            let outcome = transact(&mut self.conn, message.envelope(), &body, || {
+                recorder.hand_over(earlier, id)
+            })
+            .await;
+            match outcome {
+                Transaction::Accepted => self.finish(&row, Ok(()), true).await?,
+                Transaction::Refused(f) => self.finish(&row, Err(f), false).await?,
+                Transaction::RefusedAfterHandOver(f) => self.finish(&row, Err(f), true).await?,
+                Transaction::NotHandedOver(HandOverRefused::Lost) => {
+                    tracing::warn!(to = %row.recipient, "the row was taken over by another sender");
+                    self.round.lost += 1;
+                }
+                Transaction::NotHandedOver(HandOverRefused::Store(e)) => {
+                    return Err(DeliveryError::Record(e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records one row's outcome: a `Sent` is written with the next
+    /// hand-over; failures are written at once.
+    async fn finish(
+        &mut self,
+        row: &OutboxMessage,
+        outcome: Result<(), Failure>,
+        handed: bool,
+    ) -> Result<(), DeliveryError> {
+        let at = Utc::now();
+        let w = &self.shared.worker;
+        let mark = match outcome {
+            Ok(()) => {
+                self.round.sent += 1;
+                self.pending.push(OutboxMark::Sent { id: row.id, at });
+                return Ok(());
+            }
+            Err(f) if !f.permanent && row.attempts < w.max_attempts => {
+                self.round.retrying += 1;
+                tracing::warn!(to = %row.recipient, error = %f.text, handed, "temporary failure, will retry");
+                OutboxMark::Retry {
+                    id: row.id,
+                    next_attempt_at: w.retry_at(row.attempts, at),
+                    error: f.text,
+                }
+            }
+            Err(f) => {
+                self.round.failed += 1;
+                tracing::warn!(to = %row.recipient, error = %f.text, "delivery failed");
+                OutboxMark::Failed {
+                    id: row.id,
+                    error: f.text,
+                    at,
+                }
+            }
+        };
+        self.pending.push(mark);
+        self.flush().await
+    }
+
+    async fn flush(&mut self) -> Result<(), DeliveryError> {
+        let marks = std::mem::take(&mut self.pending);
+        let n = marks.len();
+        let applied = self
+            .shared
+            .recorder
+            .record(marks)
+            .await
+            .map_err(DeliveryError::Record)?;
+        let lost = n - applied.iter().filter(|&&a| a).count();
+        if lost > 0 {
+            tracing::warn!(lost, "outcomes not recorded: the rows were taken over");
+        }
+        Ok(())
+    }
+}
+
+impl Failure {
+    fn permanent_text(text: &str) -> Failure {
+        let mut f = Failure::temporary(text);
+        f.permanent = true;
+        f
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn alert_keys_name_the_alert_and_revision() {
-        assert_eq!(parse_alert_key("alert.MS04-035"), Some(("MS04-035", None)));
-        assert_eq!(
-            parse_alert_key("alert.MS04-035.r2"),
-            Some(("MS04-035", Some(2)))
-        );
-        assert_eq!(parse_alert_key("weekly.2004-10-11"), None);
-        let key = crate::publish::message_key("MS04-039", 3, crate::publish::MailKind::Update);
-        assert_eq!(parse_alert_key(&key), Some(("MS04-039", Some(3))));
-    }
-
-    #[tokio::test]
-    async fn relay_urls_are_checked_and_passwords_kept_out_of_errors() {
-        assert!(relay("smtp://127.0.0.1:2525").is_ok());
-        assert!(relay("smtp://user:pw@127.0.0.1:2525").is_ok());
-        let err = relay("ftp://user:secret@host:1")
-            .err()
-            .map(|e| e.to_string());
-        let err = err.unwrap_or_default();
-        assert!(err.contains("scheme") && !err.contains("secret"), "{err}");
-        assert!(relay("smtp://host:notaport").is_err());
-        assert!(relay("nonsense").is_err());
-    }
 
     #[test]
     fn retries_back_off_doubling() {
@@ -345,5 +500,19 @@ mod tests {
         assert_eq!(w.retry_at(1, now) - now, chrono::Duration::minutes(1));
         assert_eq!(w.retry_at(3, now) - now, chrono::Duration::minutes(4));
         assert!(w.retry_at(99, now) - now <= chrono::Duration::minutes(1024));
+    }
+
+    #[test]
+    fn worker_names_carry_host_pid_and_start() {
+        let name = worker_name();
+        let mut parts = name.rsplitn(3, ':');
+        let start: u64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let pid: u32 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+        assert_eq!(pid, std::process::id());
+        if std::path::Path::new("/proc/self/stat").exists() {
+            assert!(start > 0);
+            assert_eq!(start_time(pid), Some(start));
+        }
+        assert_eq!(start_time(u32::MAX), None);
     }
 }

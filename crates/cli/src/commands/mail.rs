@@ -28,6 +28,14 @@ enum MailCommand {
         /// further retry waits twice as long).
         #[arg(long, default_value_t = 60, value_name = "SECONDS")]
         backoff: u32,
+        /// SMTP connections used in parallel.
+        #[arg(long, default_value_t = 4, value_name = "N")]
+        connections: usize,
+        /// Seconds a claim on a batch of mail holds before another sender
+        /// may take it over (a sender that died on another host; one on this
+        /// host is noticed at once).
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        lease: u32,
         #[command(flatten)]
         sender: crate::commands::publish::SenderArgs,
     },
@@ -72,32 +80,29 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
             smtp,
             once,
             backoff,
+            connections,
+            lease,
             sender,
         } => {
             let sender = sender.sender()?;
             let secret = hfr_mail::deliver::secret(&*store).await?;
             let relay = hfr_mail::deliver::relay(&smtp)?;
-            let mut worker =
-                hfr_mail::deliver::Worker::new(format!("{}:{}", hostname(), std::process::id()));
+            let mut worker = hfr_mail::deliver::Worker::new(hfr_mail::deliver::worker_name());
             worker.backoff = chrono::Duration::seconds(i64::from(backoff));
-            let mut total = hfr_mail::deliver::Round::default();
-            loop {
-                let r =
-                    hfr_mail::deliver::deliver_round(&*store, &sender, &secret, &relay, &worker)
-                        .await?;
-                total.sent += r.sent;
-                total.retrying += r.retrying;
-                total.failed += r.failed;
-                total.lost += r.lost;
-                if r.claimed() == 0 {
-                    if once {
-                        break;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-                }
-            }
+            worker.connections = connections.clamp(1, 64);
+            worker.lease = chrono::Duration::seconds(i64::from(lease.max(10)));
+            let mut delivery =
+                hfr_mail::deliver::Delivery::new(store.clone(), sender, secret, relay, worker);
+            let stop = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            let total = delivery
+                .run(once, std::time::Duration::from_secs(5), stop)
+                .await;
+            delivery.close().await;
+            let total = total?;
             println!(
-                "sent {}, to retry {}, failed {}, taken over by another worker {}",
+                "sent {}, to retry {}, failed {}, taken over by another sender {}",
                 total.sent, total.retrying, total.failed, total.lost
             );
             Ok(ExitCode::SUCCESS)
@@ -220,13 +225,4 @@ fn read_address_file(path: &std::path::Path) -> anyhow::Result<Vec<(String, Stri
         })
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
         .collect())
-}
-
-/// This machine's name, for naming a worker's claims.
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "hfr".into())
 }

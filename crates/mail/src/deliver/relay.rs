@@ -1,0 +1,413 @@
+//! The SMTP relay: its URL, its connections, and one mail transaction with
+//! the hand-over recorded at the last possible moment.
+//!
+//! lettre's pooled transport sends a message in one call, so a sender cannot
+//! tell "the relay never saw this message" from "the relay has it, but we
+//! died before its reply was recorded". Here the transaction is driven step
+//! by step on lettre's connection: MAIL, RCPT, DATA, then the body, and only
+//! between the body and the line that ends it (`.`), the store records the
+//! row as *handed*. A sender killed before that point has not delivered the
+//! message (the relay drops a DATA without its end); one killed after it has
+//! (the end line is in the kernel's socket buffer microseconds later, and the
+//! kernel sends it even after the process is gone). So after a crash, handed
+//! rows count as sent and the others are sent again, and nothing is lost or
+//! sent twice except in that window of microseconds.
+
+use std::future::Future;
+use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use lettre::transport::smtp::Error as SmtpError;
+
+use super::DeliveryError;
+
+/// How long one SMTP step (connecting, a command, the message) may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Security {
+    /// Plain SMTP: for a relay on this host or a trusted network.
+    None,
+    /// STARTTLS after connecting (submission, port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// Where and how to reach the relay, from a URL: `smtp://host:port` (plain,
+/// for a local relay), `smtp+starttls://…` or `smtps://…`, with
+/// `user:password@` when the relay wants a login.
+#[derive(Clone)]
+pub struct Relay {
+    security: Security,
+    host: String,
+    port: u16,
+    credentials: Option<Credentials>,
+    /// The URL without its password, for messages and logs.
+    shown: String,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl std::fmt::Display for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl Relay {
+    pub fn parse(url: &str) -> Result<Relay, DeliveryError> {
+        let shown = redact(url);
+        let bad = |reason: &str| DeliveryError::Relay {
+            url: shown.clone(),
+            reason: reason.to_string(),
+        };
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("not a URL"))?;
+        let rest = rest.trim_end_matches('/');
+        let (auth, hostport) = match rest.rsplit_once('@') {
+            Some((a, h)) => (Some(a), h),
+            None => (None, rest),
+        };
+        let (security, default_port) = match scheme {
+            "smtp" => (Security::None, 25),
+            "smtp+starttls" => (Security::StartTls, 587),
+            "smtps" => (Security::Tls, 465),
+            _ => return Err(bad("the scheme must be smtp, smtp+starttls or smtps")),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad("bad port"))?),
+            None => (hostport, default_port),
+        };
+        if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
+            return Err(bad("no host"));
+        }
+        let credentials = auth.map(|a| {
+            let (user, pass) = a.split_once(':').unwrap_or((a, ""));
+            Credentials::new(user.to_string(), pass.to_string())
+        });
+        Ok(Relay {
+            security,
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+            port,
+            credentials,
+            shown,
+        })
+    }
+
+    /// A new connection, greeted, encrypted and logged in as the URL says.
+    pub(super) async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
+        let hello = ClientId::default();
+        let tls = |host: &str| TlsParameters::new(host.to_string());
+        let first_tls = match self.security {
+            Security::Tls => Some(tls(&self.host)?),
+            _ => None,
+        };
+        let mut conn = step(AsyncSmtpConnection::connect_tokio1(
+            (self.host.as_str(), self.port),
+            Some(STEP_TIMEOUT),
+            &hello,
+            first_tls,
+            None,
+        ))
+        .await?;
+        if self.security == Security::StartTls {
+            step(conn.starttls(tls(&self.host)?, &hello)).await?;
+        }
+        if let Some(credentials) = &self.credentials {
+            step(conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)).await?;
+        }
+        Ok(conn)
+    }
+}
+
+/// The URL without its password.
+fn redact(url: &str) -> String {
+    match (url.split_once("://"), url.rsplit_once('@')) {
+        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://…@{host}"),
+        _ => url.to_string(),
+    }
+}
+
+/// One step, bounded by [`STEP_TIMEOUT`].
+async fn step<T>(f: impl Future<Output = Result<T, SmtpError>>) -> Result<T, Failure> {
+    match tokio::time::timeout(STEP_TIMEOUT, f).await {
+        Ok(r) => r.map_err(Failure::from),
+        Err(_) => Err(Failure::temporary(format!(
+            "the relay did not answer within {} s",
+            STEP_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// Why one message was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Failure {
+    /// 5xx: the relay refuses it and trying again would not help; otherwise
+    /// (4xx, a broken connection, a timeout) it may go later.
+    pub(super) permanent: bool,
+    /// The relay answered with a refusal (the connection is still in step).
+    from_relay: bool,
+    /// The relay's reply, or what went wrong.
+    pub(super) text: String,
+}
+
+impl Failure {
+    pub(super) fn temporary(text: impl Into<String>) -> Self {
+        Failure {
+            permanent: false,
+            from_relay: false,
+            text: text.into(),
+        }
+    }
+
+    fn permanent(text: impl Into<String>) -> Self {
+        Failure {
+            permanent: true,
+            from_relay: false,
+            text: text.into(),
+        }
+    }
+}
+
+impl From<SmtpError> for Failure {
+    fn from(e: SmtpError) -> Self {
+        Failure {
+            permanent: e.is_permanent(),
+            from_relay: e.is_permanent() || e.is_transient(),
+            text: e.to_string(),
+        }
+    }
+}
+
+/// What [`transact`] did.
+#[derive(Debug)]
+pub(super) enum Transaction {
+    /// The relay accepted the message.
+    Accepted,
+    /// The relay refused it before it was handed over.
+    Refused(Failure),
+    /// It was handed over (and the hand-over recorded), then the relay
+    /// refused it or the connection failed before its reply.
+    RefusedAfterHandOver(Failure),
+    /// The hand-over could not be recorded, so the message was not sent:
+    /// the store failed, or the row is no longer this sender's.
+    NotHandedOver(HandOverRefused),
+}
+
+/// Why a hand-over was not recorded.
+#[derive(Debug)]
+pub(super) enum HandOverRefused {
+    /// Another sender took the row over.
+    Lost,
+    /// The store failed.
+    Store(String),
+}
+
+/// Sends one message on `conn` (a whole SMTP transaction), calling
+/// `hand_over` between the body and its end line. The connection is left
+/// ready for the next message, or `*conn` is None when it broke.
+///
+/// When `hand_over` says no, the transaction is abandoned before the end
+/// line: the relay discards the partial message when the connection closes.
+pub(super) async fn transact<H, F>(
+    conn: &mut Option<AsyncSmtpConnection>,
+    envelope: &Envelope,
+    body: &[u8],
+    hand_over: H,
+) -> Transaction
+where
+    H: FnOnce() -> F,
+    F: Future<Output = Result<(), HandOverRefused>>,
+{
+    let Some(c) = conn.as_mut() else {
+        return Transaction::Refused(Failure::temporary("no connection"));
+    };
+    // Before the hand-over: any failure means the relay does not have it.
+    if let Err(f) = prepare(c, envelope, body).await {
+        reset_or_drop(conn, &f).await;
+        return Transaction::Refused(f);
+    }
+    let Some(c) = conn.as_mut() else {
+        return Transaction::Refused(Failure::temporary("no connection"));
+    };
+    // The hand-over. On a runtime with worker threads, the store records it
+    // after the body is written and just before the end line (lettre writes
+    // the end line as soon as the body iterator is done); elsewhere it is
+    // recorded before the body, a few microseconds earlier.
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let sent = if multi_thread {
+        let handle = tokio::runtime::Handle::current();
+        let mut refused = None;
+        let mut hand_over = Some(hand_over);
+        let parts = HandOver {
+            body: Some(body),
+            at_end: || {
+                if let Some(h) = hand_over.take() {
+                    let r = tokio::task::block_in_place(|| handle.block_on(h()));
+                    if let Err(e) = r {
+                        refused = Some(e);
+                        return false;
+                    }
+                }
+                true
+            },
+        };
+        let r = step(c.message_iter(parts)).await;
+        if let Some(e) = refused {
+            // The end line went out with the hand-over unrecorded (lettre
+            // offers no way to stop it): the relay may have the message.
+            // Treat it as not handed over: a later attempt may repeat it,
+            // which is better than losing it.
+            drop_connection(conn).await;
+            return Transaction::NotHandedOver(e);
+        }
+        r
+    } else {
+        if let Err(e) = hand_over().await {
+            drop_connection(conn).await;
+            return Transaction::NotHandedOver(e);
+        }
+        step(c.message(body)).await
+    };
+    match sent {
+        Ok(_) => Transaction::Accepted,
+        Err(f) => {
+            reset_or_drop(conn, &f).await;
+            Transaction::RefusedAfterHandOver(f)
+        }
+    }
+}
+
+/// MAIL, RCPT and DATA, with the parameters lettre's own `send` uses.
+async fn prepare(
+    c: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    body: &[u8],
+) -> Result<(), Failure> {
+    let mut params = Vec::new();
+    let non_ascii_addresses = envelope
+        .from()
+        .into_iter()
+        .chain(envelope.to())
+        .any(|a| !AsRef::<str>::as_ref(a).is_ascii());
+    if non_ascii_addresses {
+        if !c.server_info().supports_feature(Extension::SmtpUtfEight) {
+            return Err(Failure::permanent(
+                "the address is not ASCII and the relay does not offer SMTPUTF8",
+            ));
+        }
+        params.push(MailParameter::SmtpUtfEight);
+    }
+    if !body.is_ascii() {
+        if !c.server_info().supports_feature(Extension::EightBitMime) {
+            return Err(Failure::permanent(
+                "the message is 8-bit and the relay does not offer 8BITMIME",
+            ));
+        }
+        params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    step(c.command(Mail::new(envelope.from().cloned(), params))).await?;
+    for to in envelope.to() {
+        step(c.command(Rcpt::new(to.clone(), Vec::new()))).await?;
+    }
+    step(c.command(Data)).await?;
+    Ok(())
+}
+
+/// After a refused step: an SMTP refusal leaves the connection usable once
+/// the transaction is reset; anything else (a broken connection, a timeout,
+/// a garbled reply) and the connection is dropped.
+async fn reset_or_drop(conn: &mut Option<AsyncSmtpConnection>, failure: &Failure) {
+    let reset = match conn.as_mut() {
+        Some(c) if failure.from_relay && !c.has_broken() => step(c.command(Rset)).await.is_ok(),
+        _ => false,
+    };
+    if !reset {
+        drop_connection(conn).await;
+    }
+}
+
+pub(super) async fn drop_connection(conn: &mut Option<AsyncSmtpConnection>) {
+    if let Some(mut c) = conn.take() {
+        c.abort().await;
+    }
+}
+
+/// The body, then nothing: lettre writes the end line when the iterator is
+/// done, so `at_end` runs right before it. When `at_end` says false the
+/// iterator still ends (the caller drops the connection).
+struct HandOver<'a, E: FnMut() -> bool> {
+    body: Option<&'a [u8]>,
+    at_end: E,
+}
+
+impl<'a, E: FnMut() -> bool> Iterator for HandOver<'a, E> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if let Some(b) = self.body.take() {
+            return Some(b);
+        }
+        let _ = (self.at_end)();
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_urls_are_checked_and_passwords_kept_out_of_errors() {
+        let r = Relay::parse("smtp://127.0.0.1:2525").map(|r| (r.host, r.port, r.security));
+        assert_eq!(r.ok(), Some(("127.0.0.1".into(), 2525, Security::None)));
+        let r = Relay::parse("smtp+starttls://user:pw@mail.example.jp").ok();
+        assert_eq!(
+            r.map(|r| (r.port, r.security, r.shown)),
+            Some((
+                587,
+                Security::StartTls,
+                "smtp+starttls://…@mail.example.jp".into()
+            ))
+        );
+        assert_eq!(Relay::parse("smtps://h").ok().map(|r| r.port), Some(465));
+        let err = Relay::parse("ftp://user:secret@host:1")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("scheme") && !err.contains("secret"), "{err}");
+        assert!(Relay::parse("smtp://host:notaport").is_err());
+        assert!(Relay::parse("smtp://:25").is_err());
+        assert!(Relay::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn the_hand_over_runs_after_the_body_and_before_the_end() {
+        let mut log = Vec::new();
+        let mut calls = 0;
+        let parts = HandOver {
+            body: Some(&b"body"[..]),
+            at_end: || {
+                calls += 1;
+                true
+            },
+        };
+        for p in parts {
+            log.push(p.to_vec());
+        }
+        assert_eq!(log, vec![b"body".to_vec()]);
+        assert_eq!(calls, 1);
+    }
+}

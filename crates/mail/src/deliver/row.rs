@@ -1,0 +1,169 @@
+//! Composing the mail an outbox row names.
+//!
+//! A row stores only what the mail is (its key), whom it goes to and its
+//! Message-ID; the mail is made at delivery, from the archive and the
+//! subscriber as they are then. So a subscriber who left since is not
+//! mailed, and no mail body is stored 100,000 times. The alert a key names
+//! is read once per round, not once per recipient.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use hfr_model::diff::Change;
+use hfr_model::Alert;
+use hfr_store::{OutboxMessage, Store, StoreError, SubscriberState};
+use tokio::sync::Mutex;
+
+use crate::compose::{alert_message, confirmation_message, ComposeError, Kind, Recipient, Sender};
+use crate::subscribe::parse_confirmation_row_key;
+use crate::token::{Purpose, Secret, TokenError};
+
+/// Why a row's mail could not be made.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ComposeFailure {
+    #[error("nothing to send for {0}")]
+    Unknown(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+}
+
+/// The alert a message key names, as one round's rows share it.
+struct AlertMail {
+    alert: Alert,
+    /// The revision and its changes, for an update mail.
+    revision: Option<(i64, Vec<Change>)>,
+}
+
+/// Alerts read this round, by message key.
+#[derive(Default)]
+pub(super) struct AlertCache(Mutex<HashMap<String, Arc<AlertMail>>>);
+
+impl AlertCache {
+    async fn get(&self, store: &dyn Store, key: &str) -> Result<Arc<AlertMail>, ComposeFailure> {
+        let mut map = self.0.lock().await;
+        if let Some(found) = map.get(key) {
+            return Ok(found.clone());
+        }
+        let unknown = || ComposeFailure::Unknown(key.to_string());
+        let (id, revision) = parse_alert_key(key).ok_or_else(unknown)?;
+        let mail = match revision {
+            None => AlertMail {
+                alert: store.get(id).await?.ok_or_else(unknown)?.alert,
+                revision: None,
+            },
+            Some(n) => {
+                let stored = store.get_revision(id, n).await?.ok_or_else(unknown)?;
+                let changes = store
+                    .history(id)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.revision == n)
+                    .map(|r| r.changes)
+                    .unwrap_or_default();
+                AlertMail {
+                    alert: stored.alert,
+                    revision: Some((n, changes)),
+                }
+            }
+        };
+        let mail = Arc::new(mail);
+        map.insert(key.to_string(), mail.clone());
+        Ok(mail)
+    }
+}
+
+/// The mail `row` names, or None when it is not to be sent any more: its
+/// subscriber left (nobody gets mail they no longer want), or a confirmation
+/// whose subscriber is no longer waiting for one.
+pub(super) async fn compose(
+    store: &dyn Store,
+    sender: &Sender,
+    secret: &Secret,
+    alerts: &AlertCache,
+    row: &OutboxMessage,
+    now: DateTime<Utc>,
+) -> Result<Option<lettre::Message>, ComposeFailure> {
+    let Some(subscriber_id) = row.subscriber_id else {
+        return Err(ComposeFailure::Unknown(row.message_key.clone()));
+    };
+    let Some(s) = store.subscriber(subscriber_id).await? else {
+        return Ok(None);
+    };
+    let address = || {
+        s.address
+            .parse()
+            .map_err(|_| ComposeFailure::Unknown(format!("address {:?}", s.address)))
+    };
+    if let Some((id, expires)) = parse_confirmation_row_key(&row.message_key) {
+        // A confirmation goes only to the pending subscriber it was asked for.
+        if id != s.id || s.state != SubscriberState::Pending {
+            return Ok(None);
+        }
+        let token = secret.issue(Purpose::Confirm, s.id, &s.token_nonce, Some(expires))?;
+        return Ok(Some(confirmation_message(
+            sender,
+            &address()?,
+            &token,
+            &s.preferences,
+            &row.message_id,
+            now,
+        )?));
+    }
+    if s.state != SubscriberState::Confirmed {
+        return Ok(None);
+    }
+    let recipient = Recipient {
+        address: address()?,
+        unsubscribe_token: secret.issue(Purpose::Unsubscribe, s.id, &s.token_nonce, None)?,
+        preferences_token: secret.issue(Purpose::Preferences, s.id, &s.token_nonce, None)?,
+    };
+    let mail = alerts.get(store, &row.message_key).await?;
+    let kind = match &mail.revision {
+        None => Kind::NewAlert,
+        Some((revision, changes)) => Kind::Revision {
+            revision: *revision,
+            changes,
+        },
+    };
+    Ok(Some(alert_message(
+        sender,
+        &mail.alert,
+        kind,
+        &recipient,
+        &row.message_id,
+        now,
+    )?))
+}
+
+/// `alert.{ID}` (the alert mail) or `alert.{ID}.r{N}` (the update mail).
+pub(super) fn parse_alert_key(key: &str) -> Option<(&str, Option<i64>)> {
+    let rest = key.strip_prefix("alert.")?;
+    if let Some((id, n)) = rest.rsplit_once(".r") {
+        if let Ok(n) = n.parse::<i64>() {
+            return Some((id, Some(n)));
+        }
+    }
+    Some((rest, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_keys_name_the_alert_and_revision() {
+        assert_eq!(parse_alert_key("alert.MS04-035"), Some(("MS04-035", None)));
+        assert_eq!(
+            parse_alert_key("alert.MS04-035.r2"),
+            Some(("MS04-035", Some(2)))
+        );
+        assert_eq!(parse_alert_key("weekly.2004-10-11"), None);
+        let key = crate::publish::message_key("MS04-039", 3, crate::publish::MailKind::Update);
+        assert_eq!(parse_alert_key(&key), Some(("MS04-039", Some(3))));
+    }
+}
