@@ -79,6 +79,11 @@ enum Command {
     /// Publishing a revision twice queues nothing.
     Publish(commands::publish::Args),
 
+    /// Queue HotFix Weekly: the alerts published in a week (Monday to
+    /// Sunday, Japan time), new ones then updates, most severe first, for
+    /// the subscribers who asked for it. Running it again queues nothing.
+    Weekly(commands::weekly::Args),
+
     /// The mail outbox: what is queued, sent, failed or retrying.
     Mail(commands::mail::Args),
 }
@@ -133,6 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => commands::serve::run(args, db.as_deref()).await,
         Command::ExportSite(args) => commands::export_site::run(args, db.as_deref()).await,
         Command::Publish(args) => commands::publish::run(args, db.as_deref()).await,
+        Command::Weekly(args) => commands::weekly::run(args, db.as_deref()).await,
         Command::Mail(args) => commands::mail::run(args, db.as_deref()).await,
         Command::Schema => {
             output::print_json(&hfr_model::alert_json_schema())?;

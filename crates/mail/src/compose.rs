@@ -359,6 +359,38 @@ pub fn weekly_message(
     message_id: &str,
     date: DateTime<Utc>,
 ) -> Result<Message, ComposeError> {
+    let links = sender.links(to)?;
+    let (subject, view) = weekly_view(sender, week, links.clone())?;
+    let plain = text::weekly(&view);
+    let html = html::WeeklyHtml { v: &view }
+        .render()
+        .map_err(|source| ComposeError::Render {
+            part: "weekly text/html",
+            source,
+        })?;
+    let b = base(sender, &to.address, &subject, message_id, date)?;
+    let b = list(b, sender, "weekly", "HotFix Weekly", &links);
+    Ok(b.multipart(MultiPart::alternative_plain_html(plain, html))?)
+}
+
+/// HotFix Weekly's subject and text part as a subscriber reads them, with
+/// `TOKEN` in place of the personal links: what `hfr weekly --dry-run`
+/// shows.
+pub fn weekly_text(sender: &Sender, week: &Week) -> Result<String, ComposeError> {
+    let to = Recipient {
+        address: parse_mailbox("to", "subscriber@example.invalid")?,
+        unsubscribe_token: "TOKEN".into(),
+        preferences_token: "TOKEN".into(),
+    };
+    let (subject, view) = weekly_view(sender, week, sender.links(&to)?)?;
+    Ok(format!("Subject: {subject}\n\n{}", text::weekly(&view)))
+}
+
+fn weekly_view(
+    sender: &Sender,
+    week: &Week,
+    links: Links,
+) -> Result<(String, weekly::WeeklyView), ComposeError> {
     if week.start > week.end {
         return Err(invalid("week", "starts after it ends"));
     }
@@ -372,29 +404,14 @@ pub fn weekly_message(
             format!("{:?} is not an alert id", e.id),
         ));
     }
-    let links = sender.links(to)?;
     let new = week.entries.iter().filter(|e| !e.is_revision).count();
     let updated = week.entries.len() - new;
     let subject = format!(
         "[HotFix Weekly] {} 新規{new}件・更新{updated}件",
         weekly::short_period(week.start, week.end)
     );
-    let view = weekly::WeeklyView::new(
-        week,
-        subject.clone(),
-        |id| sender.alert_url(id),
-        links.clone(),
-    );
-    let plain = text::weekly(&view);
-    let html = html::WeeklyHtml { v: &view }
-        .render()
-        .map_err(|source| ComposeError::Render {
-            part: "weekly text/html",
-            source,
-        })?;
-    let b = base(sender, &to.address, &subject, message_id, date)?;
-    let b = list(b, sender, "weekly", "HotFix Weekly", &links);
-    Ok(b.multipart(MultiPart::alternative_plain_html(plain, html))?)
+    let view = weekly::WeeklyView::new(week, subject.clone(), |id| sender.alert_url(id), links);
+    Ok((subject, view))
 }
 
 /// `[HotFix Alert][緊急] MS04-035: <title>`, one line, the title cut to

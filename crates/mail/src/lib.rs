@@ -10,6 +10,7 @@ pub mod deliver;
 pub mod publish;
 pub mod subscribe;
 pub mod token;
+pub mod weekly;
 
 pub use compose::{
     alert_message, confirmation_key, confirmation_message, message_id, weekly_message,

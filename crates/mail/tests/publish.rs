@@ -1,72 +1,13 @@
 //! Publishing against a real SQLite archive: who is queued, once.
 
-use std::sync::Arc;
+mod common;
 
 use chrono::Utc;
+use common::{alert, item, sender, store, subscriber};
 use hfr_mail::publish::{publish, MailKind, Published};
-use hfr_mail::{Sender, SenderConfig};
 use hfr_model::subscription::Preferences;
-use hfr_model::{Action, Alert, Severity};
-use hfr_store::{ImportItem, OutboxState, Source, SourceKind, Store};
-
-fn sender() -> Sender {
-    Sender::new(&SenderConfig {
-        from: "HotFix Report <alerts@hfr.example.org>".into(),
-        reply_to: None,
-        list_domain: "hfr.example.org".into(),
-        base_url: "https://hfr.example.org".into(),
-        message_id_domain: None,
-    })
-    .expect("a valid sender")
-}
-
-fn alert(severity: Severity, title: &str) -> Alert {
-    Alert {
-        id: "MS05-999".into(),
-        severity: Some(severity),
-        exploit_code: Some(false),
-        action: Some(Action::ApplySoon),
-        title: title.into(),
-        updated: chrono::NaiveDate::from_ymd_opt(2005, 1, 12),
-        ..Alert::default()
-    }
-}
-
-fn item(a: Alert) -> ImportItem {
-    ImportItem {
-        source: Source {
-            kind: SourceKind::Edit,
-            name: "test".into(),
-            format: "hfr-json".into(),
-            sha256: None,
-            text: None,
-        },
-        alert: a,
-        force: false,
-    }
-}
-
-async fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = hfr_store::open_sqlite(&dir.path().join("mail.sqlite"))
-        .await
-        .expect("open");
-    (Arc::new(s), dir)
-}
-
-async fn subscriber(store: &dyn Store, address: &str, prefs: Preferences, confirm: bool) -> i64 {
-    let s = store
-        .upsert_subscriber(address, &prefs, "nonce", Utc::now())
-        .await
-        .expect("subscribe");
-    if confirm {
-        assert!(store
-            .confirm_subscriber(s.id, Utc::now())
-            .await
-            .expect("confirm"));
-    }
-    s.id
-}
+use hfr_model::Severity;
+use hfr_store::OutboxState;
 
 #[tokio::test]
 async fn an_alert_goes_once_to_the_confirmed_subscribers_who_asked_for_it() {

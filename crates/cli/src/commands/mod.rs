@@ -10,6 +10,7 @@ pub mod parse;
 pub mod publish;
 pub mod serve;
 pub mod show;
+pub mod weekly;
 
 use std::path::Path;
 

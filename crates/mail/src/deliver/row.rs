@@ -9,13 +9,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use hfr_model::diff::Change;
 use hfr_model::Alert;
 use hfr_store::{OutboxMessage, Store, StoreError, SubscriberState};
 use tokio::sync::Mutex;
 
-use crate::compose::{alert_message, confirmation_message, ComposeError, Kind, Recipient, Sender};
+use crate::compose::{
+    alert_message, confirmation_message, weekly_message, ComposeError, Kind, Recipient, Sender,
+    Week,
+};
 use crate::subscribe::parse_confirmation_row_key;
 use crate::token::{Purpose, Secret, TokenError};
 
@@ -39,13 +42,38 @@ struct AlertMail {
     revision: Option<(i64, Vec<Change>)>,
 }
 
-/// Alerts read this round, by message key.
+/// What this round's rows share, read once: alerts by message key, digests
+/// by week.
 #[derive(Default)]
-pub(super) struct AlertCache(Mutex<HashMap<String, Arc<AlertMail>>>);
+pub(super) struct AlertCache {
+    alerts: Mutex<HashMap<String, Arc<AlertMail>>>,
+    weeks: Mutex<HashMap<NaiveDate, Arc<Week>>>,
+}
 
 impl AlertCache {
+    async fn week(
+        &self,
+        store: &dyn Store,
+        monday: NaiveDate,
+    ) -> Result<Arc<Week>, ComposeFailure> {
+        let mut map = self.weeks.lock().await;
+        if let Some(found) = map.get(&monday) {
+            return Ok(found.clone());
+        }
+        let week = Arc::new(
+            crate::weekly::week(store, monday)
+                .await
+                .map_err(|e| match e {
+                    crate::weekly::WeeklyError::Store(e) => ComposeFailure::Store(e),
+                    other => ComposeFailure::Unknown(other.to_string()),
+                })?,
+        );
+        map.insert(monday, week.clone());
+        Ok(week)
+    }
+
     async fn get(&self, store: &dyn Store, key: &str) -> Result<Arc<AlertMail>, ComposeFailure> {
-        let mut map = self.0.lock().await;
+        let mut map = self.alerts.lock().await;
         if let Some(found) = map.get(key) {
             return Ok(found.clone());
         }
@@ -122,6 +150,22 @@ pub(super) async fn compose(
         unsubscribe_token: secret.issue(Purpose::Unsubscribe, s.id, &s.token_nonce, None)?,
         preferences_token: secret.issue(Purpose::Preferences, s.id, &s.token_nonce, None)?,
     };
+    if let Some(monday) = crate::weekly::parse_key(&row.message_key) {
+        if !s.preferences.weekly {
+            return Ok(None);
+        }
+        let week = alerts.week(store, monday).await?;
+        if week.entries.is_empty() {
+            return Err(ComposeFailure::Unknown(row.message_key.clone()));
+        }
+        return Ok(Some(weekly_message(
+            sender,
+            &week,
+            &recipient,
+            &row.message_id,
+            now,
+        )?));
+    }
     let mail = alerts.get(store, &row.message_key).await?;
     let kind = match &mail.revision {
         None => Kind::NewAlert,
