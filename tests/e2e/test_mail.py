@@ -129,3 +129,53 @@ def test_mail_waits_while_the_relay_is_down(archive):
     assert sorted(r[0] for r, _ in inbox.received) == ["x@example.org", "y@example.org"]
     status = json.loads(hfr(archive, "mail", "status", "--json"))
     assert status["alert.MS06-035"]["sent"] == 2
+
+
+def test_the_weekly_digest_and_a_refusing_relay(archive):
+    """HotFix Weekly reaches those who asked, once; a 5xx from the relay is
+    recorded with its reply and not retried; a 4xx is retried."""
+
+    class Picky(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.startswith("nobody@"):
+                return "550 5.1.1 No such user here"
+            if address.startswith("busy@") and not getattr(self, "relented", False):
+                self.relented = True
+                return "451 4.3.0 Try again later"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    inbox = Picky()
+    port = free_port()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        hfr(archive, "mail", "subscribe", "--confirmed",
+            "reader@example.org", "nobody@example.org", "busy@example.org")
+        hfr(archive, "publish", "MS04-035", "MS04-039", "--from", FROM, "--base-url", BASE)
+        out = hfr(archive, "weekly", "--week", time.strftime("%Y-%m-%d"), "--from", FROM, "--base-url", BASE)
+        assert "2 alerts, queued for 3 subscribers" in out, out
+        again = hfr(archive, "weekly", "--week", time.strftime("%Y-%m-%d"), "--from", FROM, "--base-url", BASE)
+        assert "queued for 0 subscribers" in again, again
+        out = send(archive, port, "--backoff", "1", "--connections", "1")
+        # 3 messages each for reader@ and busy@ (busy@ once refused with 451), none for nobody@.
+        assert out.startswith("sent 5, to retry 1, failed 3,"), out
+        time.sleep(1.2)
+        out = send(archive, port, "--backoff", "1")
+        assert out.startswith("sent 1,"), out
+    finally:
+        ctl.stop()
+
+    weekly = [(r, m) for r, m in inbox.messages() if str(m["Subject"]).startswith("[HotFix Weekly]")]
+    assert sorted(r[0] for r, _ in weekly) == ["busy@example.org", "reader@example.org"]
+    for _, m in weekly:
+        assert "新規2件" in str(m["Subject"]), m["Subject"]
+        assert m["List-Unsubscribe"].startswith(f"<{BASE}/unsubscribe/")
+        body = m.get_body(preferencelist=("plain",)).get_content()
+        assert f"{BASE}/alerts/MS04-035/" in body and f"{BASE}/alerts/MS04-039/" in body
+        # Most severe first: MS04-035 (緊急) before MS04-039 (重要).
+        assert body.index("MS04-035") < body.index("MS04-039")
+    ids = [m["Message-ID"] for _, m in inbox.messages()]
+    assert len(ids) == len(set(ids)) == 6, ids
+    failures = hfr(archive, "mail", "status", "--failures", "alert.MS04-035")
+    assert "nobody@example.org" in failures and "(550): 5.1.1 No such user here" in failures, failures
