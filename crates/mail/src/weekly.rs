@@ -156,6 +156,50 @@ pub async fn queue(
     Ok(queued)
 }
 
+/// When the digest of the week starting `monday` goes out: the Monday
+/// after, 09:00 Japan time, when that week's last publications are in.
+pub fn due_at(monday: NaiveDate) -> DateTime<Utc> {
+    start_of(monday + Duration::days(7)) + Duration::hours(9)
+}
+
+/// The settings key recording that a week's digest was queued.
+fn done_key(monday: NaiveDate) -> String {
+    format!("weekly.queued.{}", monday.format("%Y-%m-%d"))
+}
+
+/// The schedule `hfr serve` runs: queues each week's digest once it is due
+/// ([`due_at`]), then records that in the store's settings, so a restart
+/// (or a second server on the same store) does not queue it again. Should
+/// queueing stop half way, the next check queues the rest. Runs until
+/// `stop` resolves; checks every `every`.
+pub async fn run_schedule(
+    store: &dyn Store,
+    sender: &Sender,
+    every: std::time::Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), WeeklyError> {
+    tokio::pin!(stop);
+    loop {
+        let now = Utc::now();
+        let monday = last_complete_week(now);
+        let key = done_key(monday);
+        if now >= due_at(monday) && store.setting(&key).await?.is_none() {
+            let q = queue(store, sender, monday, now).await?;
+            store.setting_or_insert(&key, &now.to_rfc3339()).await?;
+            tracing::info!(
+                week = %monday,
+                alerts = q.alerts,
+                recipients = q.recipients,
+                "HotFix Weekly queued"
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = &mut stop => return Ok(()),
+        }
+    }
+}
+
 /// `weekly.{monday}`, as [`Week::key`] makes it.
 pub fn parse_key(key: &str) -> Option<NaiveDate> {
     let day = key.strip_prefix("weekly.")?;
@@ -168,6 +212,14 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn the_digest_is_due_on_monday_morning_in_japan() {
+        assert_eq!(
+            due_at(d("2004-10-11")),
+            Utc.with_ymd_and_hms(2004, 10, 18, 0, 0, 0).unwrap()
+        );
     }
 
     #[test]

@@ -126,3 +126,44 @@ async fn the_digest_is_queued_once_for_those_who_asked() {
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].recipient, "weekly@example.org");
 }
+
+#[tokio::test]
+async fn the_schedule_queues_the_last_week_once() {
+    use hfr_mail::weekly::{due_at, last_complete_week, run_schedule};
+    let (store, _dir) = store().await;
+    let s = sender();
+    subscriber(&*store, "weekly@example.org", Preferences::default(), true).await;
+    store
+        .import(vec![item(alert(Severity::Important, "first"))])
+        .await
+        .expect("import");
+    let monday = last_complete_week(Utc::now());
+    // Tuesday of that week, noon in Japan.
+    let tuesday = Utc.from_utc_datetime(
+        &(monday + chrono::Duration::days(1))
+            .and_hms_opt(3, 0, 0)
+            .unwrap(),
+    );
+    store
+        .publish("MS05-999", 1, tuesday, Vec::new())
+        .await
+        .expect("publish");
+    let queued = || async {
+        store
+            .outbox_status()
+            .await
+            .expect("status")
+            .iter()
+            .map(|c| c.count)
+            .sum::<u64>()
+    };
+    for _ in 0..2 {
+        let stop = tokio::time::sleep(std::time::Duration::from_millis(150));
+        run_schedule(&*store, &s, std::time::Duration::from_millis(20), stop)
+            .await
+            .expect("schedule");
+    }
+    // Before Monday 09:00 in Japan the week is not due yet.
+    let expected = u64::from(Utc::now() >= due_at(monday));
+    assert_eq!(queued().await, expected);
+}

@@ -280,6 +280,9 @@ pub trait Store: Send + Sync {
     /// secret is made once and agreed on.
     async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
 
+    /// The stored value of a setting, if it has one.
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+
     // -----------------------------------------------------------------------
     // Subscribers.
 

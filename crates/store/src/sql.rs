@@ -927,6 +927,14 @@ macro_rules! impl_store {
                 self.mailing_setting_or_insert(key, value).await
             }
 
+            async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::query_as::<_, mailing::SettingRow>(mailing::SELECT_SETTING)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|r| r.value))
+            }
+
             async fn upsert_subscriber(
                 &self,
                 address: &str,

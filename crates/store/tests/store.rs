@@ -1439,8 +1439,13 @@ async fn bad_addresses_are_refused_and_nothing_is_stored(store: Arc<dyn Store>) 
 }
 
 async fn a_setting_keeps_its_first_value(store: Arc<dyn Store>) {
+    assert_eq!(store.setting("token_secret").await.unwrap(), None);
     let first = store.setting_or_insert("token_secret", "s1").await.unwrap();
     assert_eq!(first, "s1");
+    assert_eq!(
+        store.setting("token_secret").await.unwrap().as_deref(),
+        Some("s1")
+    );
     let again = store.setting_or_insert("token_secret", "s2").await.unwrap();
     assert_eq!(again, "s1");
     assert_eq!(store.setting_or_insert("other", "o").await.unwrap(), "o");

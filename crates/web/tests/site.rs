@@ -1340,6 +1340,9 @@ impl Store for BrokenStore {
     async fn setting_or_insert(&self, _: &str, _: &str) -> Result<String, hfr_store::StoreError> {
         Err(broken())
     }
+    async fn setting(&self, _: &str) -> Result<Option<String>, hfr_store::StoreError> {
+        Err(broken())
+    }
     async fn upsert_subscriber(
         &self,
         _: &str,
