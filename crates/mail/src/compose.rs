@@ -24,6 +24,11 @@ mod weekly;
 
 pub use weekly::{Week, WeeklyEntry};
 
+/// The subscriber's conditions in words, as the confirmation mail prints
+/// them; [`crate::subscribe::conditions`] hands them to the web pages so the
+/// site and the mail word them alike.
+pub(crate) use confirm::describe;
+
 use std::time::SystemTime;
 
 use askama::Template;

@@ -25,7 +25,7 @@ use crate::error::{AppError, WebError};
 use crate::http::Doc;
 use crate::params::Query;
 use crate::state::{AppState, CSS, ICON};
-use crate::{api, feed, pages};
+use crate::{api, feed, pages, subscribe};
 
 /// What [`crate::export_site`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -119,9 +119,9 @@ pub(crate) async fn export_site(st: AppState, dir: &Path) -> Result<ExportSummar
         pages::alerts(&st, &Query::default()).await,
     )
     .await?;
-    w.doc("about/index.html", pages::static_page(&st, "about"))
-        .await?;
-    w.doc("subscribe/index.html", pages::static_page(&st, "subscribe"))
+    w.doc("about/index.html", pages::about(&st)).await?;
+    // A mirror cannot take the form: its page says so.
+    w.doc("subscribe/index.html", subscribe::unavailable_doc(&st))
         .await?;
     let not_found = pages::error_page(
         &st,

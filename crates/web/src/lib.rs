@@ -27,11 +27,13 @@ mod error;
 mod export;
 mod feed;
 mod fmt;
+mod form;
 mod http;
 mod pages;
 mod params;
 mod routes;
 mod state;
+mod subscribe;
 
 pub use error::WebError;
 pub use export::ExportSummary;
@@ -58,6 +60,15 @@ pub struct WebConfig {
     /// pages are kept until it has; a change made by another process (an
     /// `hfr import` beside the server) shows on the site within this time.
     pub recheck: std::time::Duration,
+    /// Who subscription mail is from and where its links point; None when
+    /// this server takes no subscriptions. Only the form (`/subscribe/`)
+    /// needs it: without it the page says mail is not delivered from this
+    /// server and a POST is answered 503. The links in mails already sent
+    /// (confirm, preferences, unsubscribe) work either way, so that nobody
+    /// is ever kept from leaving by a server's settings. The links' token
+    /// secret is not configured here: it is kept in the store
+    /// ([`hfr_mail::deliver::secret`]), shared with the delivery worker.
+    pub mail: Option<hfr_mail::Sender>,
 }
 
 impl Default for WebConfig {
@@ -69,6 +80,7 @@ impl Default for WebConfig {
             tag_authority: "hfr.invalid".into(),
             max_age: 60,
             recheck: std::time::Duration::from_millis(500),
+            mail: None,
         }
     }
 }
@@ -108,9 +120,17 @@ pub async fn serve_with_shutdown(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, base_url = %config.base_url, backend = store.backend(), "serving the web site");
+        tracing::info!(%addr, base_url = %config.base_url, backend = store.backend(), subscriptions = config.mail.is_some(), "serving the web site");
     }
-    let app = router(store, config);
+    let st = state::AppState::new(store, config);
+    if st.config.mail.is_some() {
+        // Read (or make) the links' secret now, so that a store refusing it
+        // shows in the log at start; the pages ask again when they need it.
+        if let Err(e) = st.secret().await {
+            tracing::warn!(error = %e, "cannot read the token secret of subscription links yet");
+        }
+    }
+    let app = routes::router(st);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

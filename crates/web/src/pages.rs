@@ -23,7 +23,7 @@ pub(crate) struct Layout<'a> {
 }
 
 impl<'a> Layout<'a> {
-    fn new(st: &'a Inner, title: impl Into<String>, nav: &'static str) -> Self {
+    pub(crate) fn new(st: &'a Inner, title: impl Into<String>, nav: &'static str) -> Self {
         Layout {
             st,
             title: title.into(),
@@ -584,24 +584,19 @@ pub(crate) fn alert_doc(
     Ok(Doc::new(html(&page)?, Kind::Html, last))
 }
 
-// ------------------------------------------------------ about, subscribe
+// ---------------------------------------------------------------- about
 
 #[derive(Template)]
 #[template(path = "static_page.html")]
 struct StaticPage<'a> {
     layout: Layout<'a>,
-    kind: &'static str,
 }
 
-/// サービスの詳細 (`about`) or 購読の申し込み (`subscribe`).
-pub(crate) fn static_page(st: &Inner, kind: &'static str) -> Result<Doc, AppError> {
-    let (title, nav) = match kind {
-        "about" => ("サービスの詳細", "about"),
-        _ => ("購読の申し込み", "subscribe"),
-    };
-    let mut layout = Layout::new(st, title, nav);
-    layout.canonical = Some(format!("{}/{nav}/", st.base));
-    let page = StaticPage { layout, kind };
+/// サービスの詳細. (購読の申し込み has its own module: it is a form.)
+pub(crate) fn about(st: &Inner) -> Result<Doc, AppError> {
+    let mut layout = Layout::new(st, "サービスの詳細", "about");
+    layout.canonical = Some(format!("{}/about/", st.base));
+    let page = StaticPage { layout };
     Ok(Doc::new(html(&page)?, Kind::Html, None))
 }
 

@@ -4,7 +4,7 @@ use std::any::Any;
 use std::future::Future;
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::http::{self, Doc, Kind};
 use crate::params::{self, Query};
 use crate::state::{AppState, Inner, CSS, ICON};
-use crate::{api, feed, pages};
+use crate::{api, feed, pages, subscribe};
 use hfr_store::MAX_ID_LEN;
 
 pub(crate) fn router(st: AppState) -> Router {
@@ -34,8 +34,27 @@ pub(crate) fn router(st: AppState) -> Router {
         .route("/alerts/{id}/revisions/{revision}/", get(alert_revision))
         .route("/about", get(about))
         .route("/about/", get(about))
-        .route("/subscribe", get(subscribe))
-        .route("/subscribe/", get(subscribe))
+        // Subscriptions: never through the page cache (see subscribe.rs).
+        .route(
+            "/subscribe",
+            get(subscribe::form_page).post(subscribe::request),
+        )
+        .route(
+            "/subscribe/",
+            get(subscribe::form_page).post(subscribe::request),
+        )
+        .route(
+            "/subscribe/confirm/{token}",
+            get(subscribe::confirm_page).post(subscribe::confirm),
+        )
+        .route(
+            "/subscribe/{token}",
+            get(subscribe::preferences_page).post(subscribe::save_preferences),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            get(subscribe::unsubscribe_page).post(subscribe::unsubscribe),
+        )
         .route("/static/hfr.css", get(css))
         .route("/static/favicon.svg", get(icon))
         .route("/feed.atom", get(atom))
@@ -50,6 +69,8 @@ pub(crate) fn router(st: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(st)
+        // Only the subscription pages read bodies; none needs more.
+        .layer(DefaultBodyLimit::max(subscribe::MAX_BODY))
         .layer(CatchPanicLayer::custom(panic_response))
         // Brotli's default (quality 11) costs tens of milliseconds a page;
         // 4 compresses nearly as well at a fraction of the cost, gzip alike.
@@ -277,12 +298,7 @@ async fn alert_revision(
 }
 
 async fn about(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    let r = async { pages::static_page(&st, "about") };
-    cached(&st, &uri, &headers, Face::Page, r).await
-}
-
-async fn subscribe(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    let r = async { pages::static_page(&st, "subscribe") };
+    let r = async { pages::about(&st) };
     cached(&st, &uri, &headers, Face::Page, r).await
 }
 
@@ -328,7 +344,18 @@ async fn not_found(State(st): State<AppState>, uri: axum::http::Uri) -> Response
 
 async fn method_not_allowed(State(st): State<AppState>, uri: axum::http::Uri) -> Response {
     let api = uri.path().starts_with("/api/");
-    let message = "このアドレスでは GET と HEAD だけを受け付けます。";
+    let forms = uri.path().starts_with("/subscribe") || uri.path().starts_with("/unsubscribe");
+    let (message, allow) = if forms {
+        (
+            "このアドレスでは GET、HEAD と POST だけを受け付けます。",
+            "GET, HEAD, POST",
+        )
+    } else {
+        (
+            "このアドレスでは GET と HEAD だけを受け付けます。",
+            "GET, HEAD",
+        )
+    };
     let (content_type, body) = if api {
         (
             Kind::Json.content_type(),
@@ -342,7 +369,7 @@ async fn method_not_allowed(State(st): State<AppState>, uri: axum::http::Uri) ->
     };
     (
         StatusCode::METHOD_NOT_ALLOWED,
-        [(CONTENT_TYPE, content_type), (ALLOW, "GET, HEAD")],
+        [(CONTENT_TYPE, content_type), (ALLOW, allow)],
         body,
     )
         .into_response()

@@ -1,8 +1,10 @@
 //! What every handler shares, and the site's URLs.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
+use hfr_mail::deliver::DeliveryError;
+use hfr_mail::token::Secret;
 use hfr_store::Store;
 
 use crate::WebConfig;
@@ -33,6 +35,9 @@ pub(crate) struct Inner {
     pub(crate) cache_control: String,
     /// Rendered answers, until the archive changes.
     pub(crate) cache: crate::cache::PageCache,
+    /// The token secret of the subscription links, once read from the store
+    /// (see [`Inner::secret`]).
+    secret: OnceLock<Secret>,
 }
 
 impl std::ops::Deref for AppState {
@@ -62,7 +67,28 @@ impl AppState {
             css_href,
             icon_href,
             openapi,
+            secret: OnceLock::new(),
         }))
+    }
+}
+
+impl Inner {
+    /// The server's token secret, as [`hfr_mail::deliver::secret`] keeps it
+    /// in the store (made there on first use), read once and then kept.
+    ///
+    /// Read on first need rather than when the router is built, because
+    /// building the router is not async and must not fail: a store that is
+    /// briefly unreachable at start costs the subscription pages a 500 until
+    /// it answers, not the whole site. [`crate::serve_with_shutdown`] reads
+    /// it before serving, so normally the first reader finds it here. Two
+    /// requests racing to read it get the same value (the store keeps the
+    /// first one written), so whichever is kept is right.
+    pub(crate) async fn secret(&self) -> Result<Secret, DeliveryError> {
+        if let Some(s) = self.secret.get() {
+            return Ok(s.clone());
+        }
+        let s = hfr_mail::deliver::secret(&*self.store).await?;
+        Ok(self.secret.get_or_init(|| s).clone())
     }
 }
 
@@ -117,6 +143,22 @@ impl Inner {
     }
     pub(crate) fn feed_href(&self) -> String {
         format!("{}/feed.atom", self.prefix)
+    }
+    /// The subscription form.
+    pub(crate) fn subscribe_href(&self) -> String {
+        format!("{}/subscribe/", self.prefix)
+    }
+    /// A confirmation link's page, as the confirmation mail links it.
+    pub(crate) fn confirm_href(&self, token: &str) -> String {
+        format!("{}/subscribe/confirm/{}", self.prefix, seg(token))
+    }
+    /// A preferences link's page, as the mails link it.
+    pub(crate) fn preferences_href(&self, token: &str) -> String {
+        format!("{}/subscribe/{}", self.prefix, seg(token))
+    }
+    /// An unsubscribe link's page, as the mails link it.
+    pub(crate) fn unsubscribe_href(&self, token: &str) -> String {
+        format!("{}/unsubscribe/{}", self.prefix, seg(token))
     }
 }
 

@@ -1478,8 +1478,15 @@ async fn a_failing_archive_is_a_japanese_500_without_details() {
     let v = r.json();
     assert_eq!(v["status"], 500);
     assert!(!r.text().contains("secret"));
+    // The subscription links need the archive (the token secret is kept there).
+    let r = get(&site, "/unsubscribe/u.1.0.00112233445566778899aabbccddeeff").await;
+    assert_eq!(r.status, 500);
+    assert!(r.text().contains("サーバでエラーが発生しました"));
+    assert!(!r.text().contains("secret"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     // Pages that need no archive still work.
     assert_eq!(get(&site, "/about/").await.status, 200);
+    assert_eq!(get(&site, "/subscribe/").await.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
