@@ -50,9 +50,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(tmp: pathlib.Path):
+def running_server(tmp: pathlib.Path, *serve_args: str):
     """Imports the demo alerts into a new archive under `tmp` and runs
-    `hfr serve` on it, on a port the system picks."""
+    `hfr serve` on it, on a port the system picks, with `serve_args`."""
     if not DEMO:
         pytest.fail(f"no demo alerts under {ROOT / 'demo' / 'alerts'}")
     db = tmp / "e2e.sqlite"
@@ -64,7 +64,7 @@ def running_server(tmp: pathlib.Path):
     )
     log = open(tmp / "serve.log", "w")
     proc = subprocess.Popen(
-        [hfr_bin(), "--db", str(db), "serve", "--listen", "127.0.0.1:0"],
+        [hfr_bin(), "--db", str(db), "serve", "--listen", "127.0.0.1:0", *serve_args],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
@@ -88,7 +88,8 @@ def running_server(tmp: pathlib.Path):
 
 def hfr_env():
     """The environment without the user's own archive or listen address."""
-    return {k: v for k, v in os.environ.items() if k not in ("HFR_DB", "HFR_LISTEN", "HFR_BASE_URL")}
+    mine = ("HFR_DB", "HFR_LISTEN", "HFR_BASE_URL", "HFR_SMTP", "HFR_MAIL_FROM", "HFR_MAIL_REPLY_TO")
+    return {k: v for k, v in os.environ.items() if k not in mine}
 
 
 @pytest.fixture(scope="session")

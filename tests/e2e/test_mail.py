@@ -179,3 +179,28 @@ def test_the_weekly_digest_and_a_refusing_relay(archive):
     assert len(ids) == len(set(ids)) == 6, ids
     failures = hfr(archive, "mail", "status", "--failures", "alert.MS04-035")
     assert "nobody@example.org" in failures and "(550): 5.1.1 No such user here" in failures, failures
+
+
+def test_the_server_delivers_what_is_published(tmp_path):
+    """`hfr serve --smtp` runs the delivery beside the site: mail published
+    by another process goes out without `hfr mail send`, and the server
+    stops cleanly on SIGTERM."""
+    inbox = Inbox()
+    port = free_port()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        serve_args = ("--from", FROM, "--base-url", BASE, "--smtp", f"smtp://127.0.0.1:{port}")
+        with running_server(tmp_path, *serve_args) as srv:
+            hfr(srv.db, "mail", "subscribe", "--confirmed", "ops@example.org")
+            hfr(srv.db, "publish", "MS04-045", "--from", FROM, "--base-url", BASE)
+            deadline = time.time() + 15
+            while not inbox.received and time.time() < deadline:
+                time.sleep(0.1)
+            assert [r for r, _ in inbox.received] == [["ops@example.org"]], inbox.received
+            srv.proc.terminate()
+            assert srv.proc.wait(timeout=10) == 0
+        status = json.loads(hfr(srv.db, "mail", "status", "--json"))
+        assert status["alert.MS04-045"]["sent"] == 1
+    finally:
+        ctl.stop()

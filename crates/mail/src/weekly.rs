@@ -170,34 +170,48 @@ fn done_key(monday: NaiveDate) -> String {
 /// The schedule `hfr serve` runs: queues each week's digest once it is due
 /// ([`due_at`]), then records that in the store's settings, so a restart
 /// (or a second server on the same store) does not queue it again. Should
-/// queueing stop half way, the next check queues the rest. Runs until
-/// `stop` resolves; checks every `every`.
+/// queueing stop half way, the next check queues the rest; a failing check
+/// is logged and made again. Runs until `stop` resolves; checks every
+/// `every`.
 pub async fn run_schedule(
     store: &dyn Store,
     sender: &Sender,
     every: std::time::Duration,
     stop: impl std::future::Future<Output = ()>,
-) -> Result<(), WeeklyError> {
+) {
     tokio::pin!(stop);
     loop {
-        let now = Utc::now();
-        let monday = last_complete_week(now);
-        let key = done_key(monday);
-        if now >= due_at(monday) && store.setting(&key).await?.is_none() {
-            let q = queue(store, sender, monday, now).await?;
-            store.setting_or_insert(&key, &now.to_rfc3339()).await?;
-            tracing::info!(
-                week = %monday,
-                alerts = q.alerts,
-                recipients = q.recipients,
-                "HotFix Weekly queued"
-            );
+        if let Err(e) = queue_if_due(store, sender, Utc::now()).await {
+            tracing::error!(error = %e, "HotFix Weekly: the check failed; it is made again later");
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
-            () = &mut stop => return Ok(()),
+            () = &mut stop => return,
         }
     }
+}
+
+/// Queues the last complete week's digest when it is due and not queued
+/// yet; what was queued, if anything.
+pub async fn queue_if_due(
+    store: &dyn Store,
+    sender: &Sender,
+    now: DateTime<Utc>,
+) -> Result<Option<Queued>, WeeklyError> {
+    let monday = last_complete_week(now);
+    let key = done_key(monday);
+    if now < due_at(monday) || store.setting(&key).await?.is_some() {
+        return Ok(None);
+    }
+    let q = queue(store, sender, monday, now).await?;
+    store.setting_or_insert(&key, &now.to_rfc3339()).await?;
+    tracing::info!(
+        week = %monday,
+        alerts = q.alerts,
+        recipients = q.recipients,
+        "HotFix Weekly queued"
+    );
+    Ok(Some(q))
 }
 
 /// `weekly.{monday}`, as [`Week::key`] makes it.

@@ -159,11 +159,34 @@ async fn the_schedule_queues_the_last_week_once() {
     };
     for _ in 0..2 {
         let stop = tokio::time::sleep(std::time::Duration::from_millis(150));
-        run_schedule(&*store, &s, std::time::Duration::from_millis(20), stop)
-            .await
-            .expect("schedule");
+        run_schedule(&*store, &s, std::time::Duration::from_millis(20), stop).await;
     }
     // Before Monday 09:00 in Japan the week is not due yet.
     let expected = u64::from(Utc::now() >= due_at(monday));
     assert_eq!(queued().await, expected);
+}
+
+#[tokio::test]
+async fn a_due_week_is_queued_once_and_a_week_not_yet_due_is_not() {
+    use hfr_mail::weekly::queue_if_due;
+    let (store, _dir) = store().await;
+    let s = sender();
+    subscriber(&*store, "weekly@example.org", Preferences::default(), true).await;
+    store
+        .import(vec![item(alert(Severity::Important, "first"))])
+        .await
+        .expect("import");
+    let tuesday = Utc.with_ymd_and_hms(2005, 1, 11, 3, 0, 0).unwrap();
+    store
+        .publish("MS05-999", 1, tuesday, Vec::new())
+        .await
+        .expect("publish");
+    // Monday 2005-01-17 08:59 in Japan: not yet; 09:00: due.
+    let early = Utc.with_ymd_and_hms(2005, 1, 16, 23, 59, 0).unwrap();
+    assert_eq!(queue_if_due(&*store, &s, early).await.expect("check"), None);
+    let due = Utc.with_ymd_and_hms(2005, 1, 17, 0, 0, 0).unwrap();
+    let q = queue_if_due(&*store, &s, due).await.expect("check");
+    assert_eq!(q.map(|q| (q.alerts, q.recipients)), Some((1, 1)));
+    let later = due + chrono::Duration::hours(5);
+    assert_eq!(queue_if_due(&*store, &s, later).await.expect("check"), None);
 }

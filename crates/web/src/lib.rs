@@ -146,7 +146,9 @@ pub async fn export_site(
     export::export_site(state::AppState::new(store, config), dir).await
 }
 
-async fn shutdown_signal() {
+/// Resolves on ctrl-c or SIGTERM: what stops `hfr serve` and the work it
+/// runs beside the site.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::warn!(error = %e, "cannot listen for ctrl-c");
@@ -171,5 +173,5 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
-    tracing::info!("shutting down the web site");
+    tracing::info!("shutting down");
 }
