@@ -403,10 +403,11 @@ impl Lane {
             }
             let body = message.formatted();
             let earlier = std::mem::take(&mut self.pending);
-            let recorder = &self.shared.recorder;
+            let store = &*self.shared.store;
+            let worker = self.shared.worker.name.as_str();
             let id = row.id;
             let outcome = transact(&mut self.conn, message.envelope(), &body, || {
-                recorder.hand_over(earlier, id)
+                record::hand_over(store, worker, earlier, id)
             })
             .await;
             match outcome {

@@ -340,6 +340,17 @@ fn every_demo_alert_makes_a_complete_alert_mail() {
         assert!(!p.text.contains("更新内容"), "a new alert is no update");
         let m = MessageParser::default().parse(&p.raw).expect("parses");
         assert!(m.header_raw("References").is_none());
+        // Both parts go as 8-bit UTF-8, lines within SMTP's limit: the
+        // Japanese title is in the raw mail as written.
+        let raw = String::from_utf8_lossy(&p.raw);
+        assert_eq!(
+            raw.matches("Content-Transfer-Encoding: 8bit").count(),
+            2,
+            "{}",
+            a.id
+        );
+        assert!(raw.contains(&a.title), "{}", a.id);
+        assert!(raw.split("\r\n").all(|l| l.len() <= 998), "{}", a.id);
     }
 }
 

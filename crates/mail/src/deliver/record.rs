@@ -1,11 +1,12 @@
-//! Recording outcomes with group commit.
+//! Recording outcomes.
 //!
-//! Every message costs the store one write before its end line goes out
-//! (the hand-over, see [`super::relay`]); at thousands of messages a second
-//! a transaction each would make the store the bottleneck. The connections
-//! of one sender therefore send their marks to one recorder task, which
-//! writes whatever has gathered in one transaction and answers each. A
-//! connection waits only for the transaction holding its own marks.
+//! The hand-over of a message (see [`super::relay`]) is written by its
+//! connection itself, in its own transaction, together with the outcomes
+//! the connection has not written yet (the `Sent` of its previous message):
+//! the end line must follow that write with no task hand-off in between.
+//! Outcomes written apart from a hand-over (failures, the last `Sent`s of a
+//! round) go to one recorder task per sender, which writes whatever has
+//! gathered from all connections in one transaction.
 
 use std::sync::Arc;
 
@@ -82,23 +83,29 @@ impl Recorder {
             .await
             .map_err(|_| "the recorder stopped".to_string())?
     }
+}
 
-    /// Records `earlier` (outcomes not yet written) and then the hand-over
-    /// of row `id`; fails unless the hand-over applied.
-    pub(super) async fn hand_over(
-        &self,
-        mut earlier: Vec<OutboxMark>,
-        id: i64,
-    ) -> Result<(), HandOverRefused> {
-        earlier.push(OutboxMark::Handed {
-            id,
-            at: chrono::Utc::now(),
-        });
-        let applied = self.record(earlier).await.map_err(HandOverRefused::Store)?;
-        if applied.last() == Some(&true) {
-            Ok(())
-        } else {
-            Err(HandOverRefused::Lost)
-        }
+/// Records `earlier` (outcomes not yet written) and then the hand-over of row
+/// `id`, in one transaction of the connection's own (not through the
+/// recorder: the end line must follow this write at once, without a task
+/// hand-off in between); fails unless the hand-over applied.
+pub(super) async fn hand_over(
+    store: &dyn Store,
+    worker: &str,
+    mut earlier: Vec<OutboxMark>,
+    id: i64,
+) -> Result<(), HandOverRefused> {
+    earlier.push(OutboxMark::Handed {
+        id,
+        at: chrono::Utc::now(),
+    });
+    let applied = store
+        .record_outbox(worker, &earlier)
+        .await
+        .map_err(|e| HandOverRefused::Store(e.to_string()))?;
+    if applied.last() == Some(&true) {
+        Ok(())
+    } else {
+        Err(HandOverRefused::Lost)
     }
 }

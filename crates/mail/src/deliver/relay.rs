@@ -106,30 +106,87 @@ impl Relay {
     }
 
     /// A new connection, greeted, encrypted and logged in as the URL says.
+    ///
+    /// For `smtp` and `smtp+starttls` the TCP connection is made here
+    /// ([`Relay::tcp`]), with TCP_NODELAY: the end line of a message is a
+    /// small write of its own (see [`transact`]), and with Nagle's algorithm
+    /// it would wait for the relay's delayed ACK, some 40 ms per message.
     pub(super) async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
         let hello = ClientId::default();
         let tls = |host: &str| TlsParameters::new(host.to_string());
-        let first_tls = match self.security {
-            Security::Tls => Some(tls(&self.host)?),
-            _ => None,
+        let mut conn = match self.security {
+            Security::Tls => {
+                step(AsyncSmtpConnection::connect_tokio1(
+                    (self.host.as_str(), self.port),
+                    Some(STEP_TIMEOUT),
+                    &hello,
+                    Some(tls(&self.host)?),
+                    None,
+                ))
+                .await?
+            }
+            Security::None | Security::StartTls => {
+                let tcp = tokio::time::timeout(STEP_TIMEOUT, self.tcp())
+                    .await
+                    .map_err(|_| Failure::temporary("connecting to the relay timed out"))??;
+                let mut conn = step(AsyncSmtpConnection::connect_with_transport(
+                    Box::new(tcp),
+                    &hello,
+                ))
+                .await?;
+                if self.security == Security::StartTls {
+                    step(conn.starttls(tls(&self.host)?, &hello)).await?;
+                }
+                conn
+            }
         };
-        let mut conn = step(AsyncSmtpConnection::connect_tokio1(
-            (self.host.as_str(), self.port),
-            Some(STEP_TIMEOUT),
-            &hello,
-            first_tls,
-            None,
-        ))
-        .await?;
-        if self.security == Security::StartTls {
-            step(conn.starttls(tls(&self.host)?, &hello)).await?;
-        }
         if let Some(credentials) = &self.credentials {
             step(conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)).await?;
         }
         Ok(conn)
     }
 }
+
+impl Relay {
+    /// A TCP connection to the relay with TCP_NODELAY and a send buffer
+    /// that holds a whole mail. The buffer matters for the hand-over: once
+    /// the body is in the kernel, the end line written after the recorded
+    /// hand-over goes into the buffer at once instead of waiting, in this
+    /// process, for a slow relay to read; and what is in the kernel is sent
+    /// even if the process is killed a moment later.
+    async fn tcp(&self) -> Result<tokio::net::TcpStream, Failure> {
+        let fail = |e: std::io::Error| Failure::temporary(format!("cannot connect to {self}: {e}"));
+        let mut last = None;
+        for addr in tokio::net::lookup_host((self.host.as_str(), self.port))
+            .await
+            .map_err(fail)?
+        {
+            let socket = if addr.is_ipv4() {
+                tokio::net::TcpSocket::new_v4()
+            } else {
+                tokio::net::TcpSocket::new_v6()
+            }
+            .map_err(fail)?;
+            // The kernel caps it (net.core.wmem_max); a mail of a few
+            // hundred kilobytes still fits.
+            let _ = socket.set_send_buffer_size(SEND_BUFFER);
+            match socket.connect(addr).await {
+                Ok(tcp) => {
+                    tcp.set_nodelay(true).map_err(fail)?;
+                    return Ok(tcp);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(match last {
+            Some(e) => fail(e),
+            None => Failure::temporary(format!("{self}: the host has no address")),
+        })
+    }
+}
+
+/// The send buffer asked for: room for a whole mail.
+const SEND_BUFFER: u32 = 1 << 20;
 
 /// The URL without its password.
 fn redact(url: &str) -> String {
@@ -264,7 +321,9 @@ where
                 true
             },
         };
-        let r = step(c.message_iter(parts)).await;
+        // No timeout around this one: cancelling it could stop it between
+        // the recorded hand-over and the end line.
+        let r = c.message_iter(parts).await.map_err(Failure::from);
         if let Some(e) = refused {
             // The end line went out with the hand-over unrecorded (lettre
             // offers no way to stop it): the relay may have the message.
