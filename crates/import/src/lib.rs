@@ -7,6 +7,7 @@
 //! odd. It fails with an [`ImportError`] naming the file and line only when the
 //! input is not a document of its format at all.
 
+pub mod cvrf;
 pub mod decode;
 pub mod hotfix;
 pub mod json;

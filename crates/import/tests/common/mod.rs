@@ -9,21 +9,35 @@ use hfr_import::{read_hotfix_page, Parsed};
 /// `shared/seeds` beside the workspace. When it is absent the seed tests
 /// cannot run: under CI (`CI=true`) that is a failure, elsewhere a notice.
 pub fn seeds_dir() -> Option<PathBuf> {
+    shared("seeds", "the seed pages")
+}
+
+/// `shared/data/{sub}` beside the workspace (the public data sets), under
+/// the same rule as [`seeds_dir`].
+pub fn data_dir(sub: &str) -> Option<PathBuf> {
+    shared(&format!("data/{sub}"), "the data set")
+}
+
+fn shared(sub: &str, what: &str) -> Option<PathBuf> {
     // Resolved at run time: a test binary can outlive the checkout it was
     // built in when checkouts share a target directory.
     let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    let dir = crate_dir.join("../../../shared/seeds");
-    seeds_dir_at(&dir, std::env::var("CI").is_ok_and(|v| v == "true"))
+    let dir = crate_dir.join("../../../shared").join(sub);
+    shared_at(&dir, what, std::env::var("CI").is_ok_and(|v| v == "true"))
 }
 
 pub fn seeds_dir_at(dir: &Path, ci: bool) -> Option<PathBuf> {
+    shared_at(dir, "the seed pages", ci)
+}
+
+fn shared_at(dir: &Path, what: &str, ci: bool) -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir.to_path_buf());
     }
     let msg = format!(
-        "the seed pages are missing: expected them in {} (shared/seeds beside the workspace)",
+        "{what} are missing: expected them in {} (shared/ beside the workspace)",
         dir.display()
     );
     if ci {

@@ -1,0 +1,142 @@
+//! Every MSRC CVRF 1.1 document in `shared/data/msrc-cvrf` reads whole:
+//! as many vulnerabilities as the file has elements, every product a
+//! vulnerability names is in the tree, and one CVE's facts as published.
+
+mod common;
+
+use std::path::PathBuf;
+
+use hfr_import::cvrf::{parse, sniff};
+
+fn documents() -> Option<Vec<PathBuf>> {
+    let dir = common::data_dir("msrc-cvrf")?;
+    let mut files = Vec::new();
+    for year in ["2016", "2017"] {
+        for e in std::fs::read_dir(dir.join(year)).expect("read the data set") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "xml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    Some(files)
+}
+
+fn count(haystack: &[u8], needle: &str) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle.as_bytes())
+        .count()
+}
+
+#[test]
+fn every_document_reads_whole() {
+    let Some(files) = documents() else { return };
+    assert!(files.len() >= 20, "{} files", files.len());
+    let (mut vulns, mut remediations) = (0, 0);
+    for f in &files {
+        let bytes = std::fs::read(f).expect("read");
+        let name = f.display().to_string();
+        assert!(sniff(&bytes), "{name}: not recognised as CVRF");
+        let doc = parse(&bytes, &name).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!doc.id.is_empty() && !doc.title.is_empty(), "{name}");
+        assert_eq!(
+            doc.vulnerabilities.len(),
+            count(&bytes, "<vuln:Vulnerability "),
+            "{name}: vulnerabilities"
+        );
+        assert_eq!(
+            doc.products.len(),
+            count(&bytes, "<prod:FullProductName "),
+            "{name}: products"
+        );
+        let rems: usize = doc
+            .vulnerabilities
+            .iter()
+            .map(|v| v.remediations.len())
+            .sum();
+        assert_eq!(
+            rems,
+            count(&bytes, "<vuln:Remediation "),
+            "{name}: remediations"
+        );
+        for v in &doc.vulnerabilities {
+            for id in v.statuses.iter().flat_map(|s| s.product_ids.iter()) {
+                assert!(
+                    doc.product(id).is_some(),
+                    "{name}: {:?} names product {id}",
+                    v.cve
+                );
+            }
+        }
+        vulns += doc.vulnerabilities.len();
+        remediations += rems;
+    }
+    assert!(
+        vulns > 500 && remediations > 5000,
+        "{vulns} CVEs, {remediations} remediations"
+    );
+}
+
+#[test]
+fn one_cve_as_microsoft_published_it() {
+    let Some(files) = documents() else { return };
+    let Some(apr) = files
+        .iter()
+        .find(|f| f.ends_with("2017/cvrfDocument-2017-Apr.xml"))
+    else {
+        panic!("cvrfDocument-2017-Apr.xml is missing from the data set");
+    };
+    let doc = parse(&std::fs::read(apr).expect("read"), "2017-Apr").expect("parses");
+    assert_eq!(doc.id, "2017-Apr");
+    assert_eq!(doc.title, "April 2017 Security Updates");
+    let v = doc
+        .vulnerabilities
+        .iter()
+        .find(|v| v.cve.as_deref() == Some("CVE-2017-0158"))
+        .expect("CVE-2017-0158");
+    assert_eq!(
+        v.title.as_deref(),
+        Some("Scripting Engine Memory Corruption Vulnerability")
+    );
+    let severity = v
+        .threats
+        .iter()
+        .find(|t| t.kind == "Severity" && t.product_ids == ["10729"])
+        .expect("a severity for 10729");
+    assert_eq!(severity.description, "Critical");
+    let exploit = v
+        .threats
+        .iter()
+        .find(|t| t.kind == "Exploit Status")
+        .expect("an exploit status");
+    assert!(exploit
+        .description
+        .starts_with("Publicly Disclosed:No;Exploited:No;"));
+    let score = v
+        .scores
+        .iter()
+        .find(|s| s.product_ids == ["10729"])
+        .expect("CVSS");
+    assert_eq!((score.base, score.temporal), (Some(7.5), Some(6.7)));
+    assert!(score
+        .vector
+        .as_deref()
+        .is_some_and(|s| s.starts_with("CVSS:3.0/")));
+    let fix = v
+        .remediations
+        .iter()
+        .find(|r| r.product_ids == ["10729"] && r.kind == "Vendor Fix")
+        .expect("a fix for 10729");
+    assert_eq!(fix.description, "4015221");
+    assert_eq!(fix.supercedence.as_deref(), Some("4012606"));
+    assert_eq!(fix.restart_required.as_deref(), Some("Yes"));
+    assert_eq!(fix.sub_type.as_deref(), Some("Security Update"));
+    assert_eq!(
+        doc.product("10729").map(|p| p.name.as_str()),
+        Some("Windows 10 for 32-bit Systems")
+    );
+    assert_eq!(v.revisions.len(), 2);
+    assert_eq!(v.revisions[1].number, "2.0");
+}
