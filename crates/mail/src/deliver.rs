@@ -15,6 +15,7 @@
 //! sent and the rest are sent again. Several senders, in one process or
 //! several, sharing one store never claim the same row.
 
+mod prepared;
 mod record;
 mod relay;
 mod row;
@@ -401,12 +402,12 @@ impl Lane {
                     }
                 }
             }
-            let body = message.formatted();
+            let row::Ready { envelope, body } = message;
             let earlier = std::mem::take(&mut self.pending);
             let store = &*self.shared.store;
             let worker = self.shared.worker.name.as_str();
             let id = row.id;
-            let outcome = transact(&mut self.conn, message.envelope(), &body, || {
+            let outcome = transact(&mut self.conn, &envelope, &body, || {
                 record::hand_over(store, worker, earlier, id)
             })
             .await;

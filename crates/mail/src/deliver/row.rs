@@ -15,9 +15,12 @@ use hfr_model::Alert;
 use hfr_store::{OutboxMessage, Store, StoreError, SubscriberState};
 use tokio::sync::Mutex;
 
+use lettre::address::Envelope;
+
+use super::prepared::{Personal, Prepared};
 use crate::compose::{
-    alert_message, confirmation_message, weekly_message, ComposeError, Kind, Recipient, Sender,
-    Week,
+    alert_message, confirmation_message, message_id, weekly_message, ComposeError, Kind, Recipient,
+    Sender, Week,
 };
 use crate::subscribe::parse_confirmation_row_key;
 use crate::token::{Purpose, Secret, TokenError};
@@ -48,6 +51,23 @@ struct AlertMail {
 pub(super) struct AlertCache {
     alerts: Mutex<HashMap<String, Arc<AlertMail>>>,
     weeks: Mutex<HashMap<NaiveDate, Arc<Week>>>,
+    /// Mails composed once per message key (None: compose each in full).
+    prepared: Mutex<HashMap<String, Option<Arc<Prepared>>>>,
+}
+
+/// A mail ready to go: to whom, and its bytes.
+pub(super) struct Ready {
+    pub envelope: Envelope,
+    pub body: Vec<u8>,
+}
+
+impl Ready {
+    fn of(message: lettre::Message) -> Ready {
+        Ready {
+            envelope: message.envelope().clone(),
+            body: message.formatted(),
+        }
+    }
 }
 
 impl AlertCache {
@@ -115,7 +135,7 @@ pub(super) async fn compose(
     alerts: &AlertCache,
     row: &OutboxMessage,
     now: DateTime<Utc>,
-) -> Result<Option<lettre::Message>, ComposeFailure> {
+) -> Result<Option<Ready>, ComposeFailure> {
     let Some(subscriber_id) = row.subscriber_id else {
         return Err(ComposeFailure::Unknown(row.message_key.clone()));
     };
@@ -133,14 +153,14 @@ pub(super) async fn compose(
             return Ok(None);
         }
         let token = secret.issue(Purpose::Confirm, s.id, &s.token_nonce, Some(expires))?;
-        return Ok(Some(confirmation_message(
+        return Ok(Some(Ready::of(confirmation_message(
             sender,
             &address()?,
             &token,
             &s.preferences,
             &row.message_id,
             now,
-        )?));
+        )?)));
     }
     if s.state != SubscriberState::Confirmed {
         return Ok(None);
@@ -150,38 +170,135 @@ pub(super) async fn compose(
         unsubscribe_token: secret.issue(Purpose::Unsubscribe, s.id, &s.token_nonce, None)?,
         preferences_token: secret.issue(Purpose::Preferences, s.id, &s.token_nonce, None)?,
     };
-    if let Some(monday) = crate::weekly::parse_key(&row.message_key) {
-        if !s.preferences.weekly {
-            return Ok(None);
-        }
-        let week = alerts.week(store, monday).await?;
-        if week.entries.is_empty() {
-            return Err(ComposeFailure::Unknown(row.message_key.clone()));
-        }
-        return Ok(Some(weekly_message(
-            sender,
-            &week,
-            &recipient,
-            &row.message_id,
-            now,
-        )?));
+    let weekly = crate::weekly::parse_key(&row.message_key);
+    if weekly.is_some() && !s.preferences.weekly {
+        return Ok(None);
     }
-    let mail = alerts.get(store, &row.message_key).await?;
-    let kind = match &mail.revision {
-        None => Kind::NewAlert,
-        Some((revision, changes)) => Kind::Revision {
-            revision: *revision,
-            changes,
-        },
-    };
-    Ok(Some(alert_message(
-        sender,
-        &mail.alert,
-        kind,
-        &recipient,
-        &row.message_id,
-        now,
-    )?))
+    // Composed once per message and round, then filled in per recipient.
+    let prepared = alerts
+        .prepared(store, sender, &row.message_key, now)
+        .await?;
+    if let Some(prepared) = prepared {
+        let references = match parse_alert_key(&row.message_key) {
+            Some((id, Some(_))) => Some(message_id(
+                sender,
+                &Kind::NewAlert.key(id),
+                recipient.address.email.as_ref(),
+            )),
+            _ => None,
+        };
+        let personal = Personal {
+            to: recipient.address.email.as_ref(),
+            message_id: &row.message_id,
+            references: references.as_deref(),
+            unsubscribe: &recipient.unsubscribe_token,
+            preferences: &recipient.preferences_token,
+        };
+        if let Some(body) = prepared.fill(&personal) {
+            let envelope = Envelope::new(
+                Some(sender.from().email.clone()),
+                vec![recipient.address.email.clone()],
+            )
+            .map_err(|e| ComposeFailure::Unknown(format!("envelope: {e}")))?;
+            return Ok(Some(Ready { envelope, body }));
+        }
+    }
+    Ok(Some(Ready::of(
+        alerts
+            .compose_in_full(
+                store,
+                sender,
+                &row.message_key,
+                &recipient,
+                &row.message_id,
+                now,
+            )
+            .await?,
+    )))
+}
+
+impl AlertCache {
+    /// The message `key` composed once for the placeholder recipient; None
+    /// when it cannot be (it is then composed in full for each recipient).
+    async fn prepared(
+        &self,
+        store: &dyn Store,
+        sender: &Sender,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Arc<Prepared>>, ComposeFailure> {
+        if let Some(found) = self.prepared.lock().await.get(key) {
+            return Ok(found.clone());
+        }
+        let made = match Prepared::template_recipient() {
+            Some(to) => {
+                let template = self
+                    .compose_in_full(
+                        store,
+                        sender,
+                        key,
+                        &to,
+                        Prepared::template_message_id(),
+                        now,
+                    )
+                    .await?
+                    .formatted();
+                let alert_id = parse_alert_key(key).map(|(id, _)| id);
+                let kind = match parse_alert_key(key) {
+                    Some((_, Some(revision))) => Some(Kind::Revision {
+                        revision,
+                        changes: &[],
+                    }),
+                    _ => None,
+                };
+                Prepared::new(sender, alert_id, kind, &template).map(Arc::new)
+            }
+            None => None,
+        };
+        if made.is_none() {
+            tracing::warn!(key, "this mail is composed in full for each recipient");
+        }
+        self.prepared
+            .lock()
+            .await
+            .insert(key.to_string(), made.clone());
+        Ok(made)
+    }
+
+    /// The message `key` composed for one recipient.
+    async fn compose_in_full(
+        &self,
+        store: &dyn Store,
+        sender: &Sender,
+        key: &str,
+        to: &Recipient,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<lettre::Message, ComposeFailure> {
+        if let Some(monday) = crate::weekly::parse_key(key) {
+            let week = self.week(store, monday).await?;
+            if week.entries.is_empty() {
+                return Err(ComposeFailure::Unknown(key.to_string()));
+            }
+            return Ok(weekly_message(sender, &week, to, message_id, now)?);
+        }
+        let mail = self.get(store, key).await?;
+        let kind = match &mail.revision {
+            None => Kind::NewAlert,
+            Some((revision, changes)) => Kind::Revision {
+                revision: *revision,
+                changes,
+            },
+        };
+        Ok(alert_message(
+            sender,
+            &mail.alert,
+            kind,
+            to,
+            message_id,
+            now,
+        )?)
+    }
 }
 
 /// `alert.{ID}` (the alert mail) or `alert.{ID}.r{N}` (the update mail).
