@@ -642,19 +642,25 @@ fn hex_prefix(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The sender the crate's unit tests use.
+#[cfg(test)]
+pub(crate) fn test_sender() -> Sender {
+    Sender::new(&SenderConfig {
+        from: "HotFix Report <alerts@hfr.example.org>".into(),
+        reply_to: None,
+        list_domain: "hfr.example.org".into(),
+        base_url: "https://hfr.example.org/".into(),
+        message_id_domain: None,
+    })
+    .expect("valid settings")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sender() -> Sender {
-        Sender::new(&SenderConfig {
-            from: "HotFix Report <alerts@hfr.example.org>".into(),
-            reply_to: None,
-            list_domain: "hfr.example.org".into(),
-            base_url: "https://hfr.example.org/".into(),
-            message_id_domain: None,
-        })
-        .expect("valid settings")
+        test_sender()
     }
 
     #[test]

@@ -167,20 +167,13 @@ impl Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compose::{alert_message, weekly_message, SenderConfig, Week, WeeklyEntry};
+    use crate::compose::{alert_message, weekly_message, Week, WeeklyEntry};
     use chrono::{TimeZone, Utc};
     use hfr_model::diff::Change;
     use hfr_model::{Action, Alert, Severity};
 
     fn sender() -> Sender {
-        Sender::new(&SenderConfig {
-            from: "HotFix Report <alerts@hfr.example.org>".into(),
-            reply_to: None,
-            list_domain: "hfr.example.org".into(),
-            base_url: "https://hfr.example.org".into(),
-            message_id_domain: None,
-        })
-        .expect("a sender")
+        crate::compose::test_sender()
     }
 
     fn alert() -> Alert {
