@@ -240,8 +240,8 @@ impl Delivery {
         }
         // Leave half the lease as a margin: no message is started after it.
         let deadline = Instant::now() + (w.lease / 2).to_std().unwrap_or_default();
+        let alerts = Arc::new(AlertCache::for_rows(&*self.shared.store, &claimed).await?);
         let queue = Arc::new(std::sync::Mutex::new(VecDeque::from(claimed)));
-        let alerts = Arc::new(AlertCache::default());
         let mut tasks = Vec::new();
         for conn in self.connections.iter_mut() {
             let lane = Lane {

@@ -309,6 +309,10 @@ pub trait Store: Send + Sync {
     /// One subscriber by id.
     async fn subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError>;
 
+    /// The subscribers with these ids (those that exist), in one query per
+    /// few hundred: a sender reads the recipients of a whole batch at once.
+    async fn subscribers(&self, ids: &[i64]) -> Result<Vec<Subscriber>, StoreError>;
+
     /// One subscriber by address, matched without regard to case.
     async fn subscriber_by_address(&self, address: &str) -> Result<Option<Subscriber>, StoreError>;
 

@@ -949,6 +949,10 @@ macro_rules! impl_store {
                 self.mailing_subscriber(id).await
             }
 
+            async fn subscribers(&self, ids: &[i64]) -> Result<Vec<Subscriber>, StoreError> {
+                self.mailing_subscribers(ids).await
+            }
+
             async fn subscriber_by_address(
                 &self,
                 address: &str,

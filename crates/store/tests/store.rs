@@ -203,6 +203,7 @@ both_backends!(
     the_status_counts_each_state,
     confirmed_subscribers_page_by_id,
     handed_rows_of_a_stopped_sender_count_as_sent,
+    subscribers_are_read_by_the_batch,
     a_dead_senders_claims_are_released_at_once,
     marks_are_recorded_in_order_and_only_by_the_claimer,
     an_unfinished_publication_is_resumed,
@@ -2386,4 +2387,33 @@ async fn publications_of_a_week_say_which_are_first(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn subscribers_are_read_by_the_batch(store: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for i in 0..1203 {
+        let s = store
+            .upsert_subscriber(
+                &format!("reader{i:05}@example.jp"),
+                &subscription::Preferences::default(),
+                "n",
+                t0(),
+            )
+            .await
+            .unwrap();
+        ids.push(s.id);
+    }
+    assert!(store.subscribers(&[]).await.unwrap().is_empty());
+    // More than one query's worth, with an unknown id among them.
+    let mut asked = ids.clone();
+    asked.push(ids[ids.len() - 1] + 1000);
+    let got = store.subscribers(&asked).await.unwrap();
+    assert_eq!(got.len(), 1203);
+    let mut got_ids: Vec<i64> = got.iter().map(|s| s.id).collect();
+    got_ids.sort();
+    assert_eq!(got_ids, ids);
+    assert_eq!(
+        store.subscribers(&ids[7..8]).await.unwrap()[0].address,
+        "reader00007@example.jp"
+    );
 }

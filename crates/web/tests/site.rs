@@ -1343,6 +1343,12 @@ impl Store for BrokenStore {
     async fn setting(&self, _: &str) -> Result<Option<String>, hfr_store::StoreError> {
         Err(broken())
     }
+    async fn subscribers(
+        &self,
+        _: &[i64],
+    ) -> Result<Vec<hfr_store::Subscriber>, hfr_store::StoreError> {
+        Err(broken())
+    }
     async fn upsert_subscriber(
         &self,
         _: &str,

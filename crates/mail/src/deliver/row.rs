@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use hfr_model::diff::Change;
 use hfr_model::Alert;
-use hfr_store::{OutboxMessage, Store, StoreError, SubscriberState};
+use hfr_store::{OutboxMessage, Store, StoreError, Subscriber, SubscriberState};
 use tokio::sync::Mutex;
 
 use lettre::address::Envelope;
@@ -53,6 +53,8 @@ pub(super) struct AlertCache {
     weeks: Mutex<HashMap<NaiveDate, Arc<Week>>>,
     /// Mails composed once per message key (None: compose each in full).
     prepared: Mutex<HashMap<String, Option<Arc<Prepared>>>>,
+    /// The round's recipients, read in one query when the round starts.
+    subscribers: HashMap<i64, Subscriber>,
 }
 
 /// A mail ready to go: to whom, and its bytes.
@@ -71,6 +73,27 @@ impl Ready {
 }
 
 impl AlertCache {
+    /// The cache of a round whose rows are `rows`: their subscribers are
+    /// read now, together.
+    pub(super) async fn for_rows(
+        store: &dyn Store,
+        rows: &[OutboxMessage],
+    ) -> Result<AlertCache, StoreError> {
+        let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.subscriber_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let subscribers = store
+            .subscribers(&ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        Ok(AlertCache {
+            subscribers,
+            ..AlertCache::default()
+        })
+    }
+
     async fn week(
         &self,
         store: &dyn Store,
@@ -139,8 +162,16 @@ pub(super) async fn compose(
     let Some(subscriber_id) = row.subscriber_id else {
         return Err(ComposeFailure::Unknown(row.message_key.clone()));
     };
-    let Some(s) = store.subscriber(subscriber_id).await? else {
-        return Ok(None);
+    let fetched;
+    let s = match alerts.subscribers.get(&subscriber_id) {
+        Some(s) => s,
+        None => match store.subscriber(subscriber_id).await? {
+            Some(s) => {
+                fetched = s;
+                &fetched
+            }
+            None => return Ok(None),
+        },
     };
     let address = || {
         s.address

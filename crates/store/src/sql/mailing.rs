@@ -84,6 +84,16 @@ pub(super) const SELECT_SUBSCRIBER: &str = concat!(
     " FROM subscribers WHERE id = $1"
 );
 
+/// The subscribers of a list of ids: this, then `($1, $2, …)`.
+pub(super) const SELECT_SUBSCRIBERS_IN: &str = concat!(
+    "SELECT ",
+    subscriber_columns!(),
+    " FROM subscribers WHERE id IN "
+);
+
+/// The most ids one [`SELECT_SUBSCRIBERS_IN`] binds.
+pub(super) const SUBSCRIBERS_PER_QUERY: usize = 500;
+
 pub(super) const SELECT_SUBSCRIBER_BY_ADDRESS: &str = concat!(
     "SELECT ",
     subscriber_columns!(),
@@ -722,6 +732,25 @@ macro_rules! impl_mailing {
                     .await?
                     .map(mailing::SubscriberRow::into_subscriber)
                     .transpose()
+            }
+
+            async fn mailing_subscribers(
+                &self,
+                ids: &[i64],
+            ) -> Result<Vec<Subscriber>, StoreError> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(mailing::SUBSCRIBERS_PER_QUERY) {
+                    let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                    let sql = format!("{}({})", mailing::SELECT_SUBSCRIBERS_IN, marks.join(", "));
+                    let mut q = sqlx::query_as::<_, mailing::SubscriberRow>(&sql);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    for row in q.fetch_all(&self.pool).await? {
+                        out.push(row.into_subscriber()?);
+                    }
+                }
+                Ok(out)
             }
 
             async fn mailing_subscriber_by_address(
