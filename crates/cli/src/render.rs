@@ -305,13 +305,7 @@ fn body(out: &mut String, a: &Alert) {
     }
     if !a.rollout.is_empty() {
         heading(out, "予想適用時間");
-        let mut counts: Vec<u32> = a
-            .rollout
-            .iter()
-            .flat_map(|r| r.minutes.keys().copied())
-            .collect();
-        counts.sort_unstable();
-        counts.dedup();
+        let counts = hfr_model::present::rollout_columns(&a.rollout);
         let mut header: Vec<String> = vec!["修正プログラム名".into()];
         header.extend(counts.iter().map(|c| format!("{c}台")));
         let rows: Vec<Vec<String>> = a

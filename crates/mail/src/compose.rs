@@ -163,7 +163,11 @@ impl Sender {
     /// The web page of an alert, `{base_url}/alerts/{id}/`, as the mails
     /// link it.
     pub fn alert_url(&self, id: &str) -> String {
-        format!("{}/alerts/{}/", self.base_url, format::path_segment(id))
+        format!(
+            "{}/alerts/{}/",
+            self.base_url,
+            hfr_model::present::path_segment(id)
+        )
     }
 
     fn link(&self, prefix: &str, field: &'static str, token: &str) -> Result<String, ComposeError> {
@@ -179,7 +183,7 @@ impl Sender {
         Ok(format!(
             "{}/{prefix}/{}",
             self.base_url,
-            format::path_segment(token)
+            hfr_model::present::path_segment(token)
         ))
     }
 

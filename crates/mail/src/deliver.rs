@@ -380,15 +380,13 @@ impl Lane {
                 Ok(Some(m)) => m,
                 Ok(None) => {
                     let e = "the subscriber is no longer subscribed (or no longer waiting)";
-                    self.finish(&row, Err(Failure::permanent_text(e)), false)
-                        .await?;
+                    self.finish(&row, Err(Failure::permanent(e)), false).await?;
                     continue;
                 }
                 Err(row::ComposeFailure::Store(e)) => return Err(e.into()),
                 Err(e) => {
                     let e = format!("cannot compose: {e}");
-                    self.finish(&row, Err(Failure::permanent_text(&e)), false)
-                        .await?;
+                    self.finish(&row, Err(Failure::permanent(e)), false).await?;
                     continue;
                 }
             };
@@ -480,14 +478,6 @@ impl Lane {
             tracing::warn!(lost, "outcomes not recorded: the rows were taken over");
         }
         Ok(())
-    }
-}
-
-impl Failure {
-    fn permanent_text(text: &str) -> Failure {
-        let mut f = Failure::temporary(text);
-        f.permanent = true;
-        f
     }
 }
 

@@ -12,7 +12,7 @@
 //! Composing happens later, at delivery, from what the outbox row names.
 
 use chrono::{DateTime, Utc};
-use hfr_store::{NewMessage, PublicationStart, Store, StoreError};
+use hfr_store::{NewMessage, PublicationStart, Store, StoreError, Subscriber};
 
 use crate::compose::{message_id, Kind, Sender};
 
@@ -93,34 +93,13 @@ pub async fn publish(
         return Ok(Published::Already { id, revision });
     }
     let key = message_key(&id, revision, kind);
-    // Page by page: one page of subscribers and of outbox rows in memory at
-    // a time, each page queued in its own transaction. Should this stop half
-    // way, publishing again resumes (the pages queued are skipped).
-    let mut recipients = 0;
-    let mut after = 0;
-    loop {
-        let page = store.confirmed_subscribers(after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let outbox: Vec<NewMessage> = page
-            .iter()
-            .filter(|s| match kind {
-                MailKind::Alert => s.preferences.matches(&current.alert),
-                MailKind::Update => s.preferences.wants_revision(&current.alert),
-            })
-            .map(|s| NewMessage {
-                message_key: key.clone(),
-                subscriber_id: Some(s.id),
-                recipient: s.address.clone(),
-                message_id: message_id(sender, &key, &s.address),
-                not_before: now,
-            })
-            .collect();
-        recipients += store.enqueue(outbox).await?;
-        if page.len() < PAGE as usize {
-            break;
-        }
-    }
+    // Should this stop half way, publishing again resumes (the pages
+    // queued are skipped).
+    let recipients = queue_for_subscribers(store, sender, &key, now, |s| match kind {
+        MailKind::Alert => s.preferences.matches(&current.alert),
+        MailKind::Update => s.preferences.wants_revision(&current.alert),
+    })
+    .await?;
     store.finish_publication(&id, revision, now).await?;
     Ok(Published::Queued {
         id,
@@ -129,4 +108,40 @@ pub async fn publish(
         message_key: key,
         recipients,
     })
+}
+
+/// Queues message `key` for every confirmed subscriber `wanted` picks, page
+/// by page: one page of subscribers and of outbox rows in memory at a time,
+/// each page queued in its own transaction (rows already queued for the key
+/// and recipient are skipped). Returns how many rows were queued now.
+pub(crate) async fn queue_for_subscribers(
+    store: &dyn Store,
+    sender: &Sender,
+    key: &str,
+    now: DateTime<Utc>,
+    wanted: impl Fn(&Subscriber) -> bool,
+) -> Result<u64, StoreError> {
+    let mut queued = 0;
+    let mut after = 0;
+    loop {
+        let page = store.confirmed_subscribers(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let rows: Vec<NewMessage> = page
+            .iter()
+            .filter(|s| wanted(s))
+            .map(|s| NewMessage {
+                message_key: key.to_string(),
+                subscriber_id: Some(s.id),
+                recipient: s.address.clone(),
+                message_id: message_id(sender, key, &s.address),
+                not_before: now,
+            })
+            .collect();
+        queued += store.enqueue(rows).await?;
+        if page.len() < PAGE as usize {
+            break;
+        }
+    }
+    Ok(queued)
 }

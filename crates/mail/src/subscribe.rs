@@ -389,10 +389,7 @@ pub async fn confirm(
         return Ok(Confirmed::Already(s));
     }
     let changed = store.confirm_subscriber(s.id, now).await?;
-    let after = store
-        .subscriber(s.id)
-        .await?
-        .ok_or_else(|| refused(Purpose::Confirm, LinkRefusal::UnknownSubscriber(s.id)))?;
+    let after = reread(store, Purpose::Confirm, s.id).await?;
     match after.state {
         SubscriberState::Confirmed if changed => {
             tracing::info!(subscriber = s.id, "subscription confirmed");
@@ -433,10 +430,7 @@ pub async fn save_preferences(
         ));
     }
     tracing::info!(subscriber = s.id, "preferences saved");
-    let after = store
-        .subscriber(s.id)
-        .await?
-        .ok_or_else(|| refused(Purpose::Preferences, LinkRefusal::UnknownSubscriber(s.id)))?;
+    let after = reread(store, Purpose::Preferences, s.id).await?;
     managed(secret, after)
 }
 
@@ -464,10 +458,7 @@ pub async fn unsubscribe(
         subscriber = s.id,
         "unsubscribed; every earlier link revoked"
     );
-    store
-        .subscriber(s.id)
-        .await?
-        .ok_or_else(|| refused(Purpose::Unsubscribe, LinkRefusal::UnknownSubscriber(s.id)))
+    reread(store, Purpose::Unsubscribe, s.id).await
 }
 
 fn managed(secret: &Secret, subscriber: Subscriber) -> Result<Managed, SubscribeError> {
@@ -483,6 +474,19 @@ fn managed(secret: &Secret, subscriber: Subscriber) -> Result<Managed, Subscribe
         subscriber,
         unsubscribe_token,
     })
+}
+
+/// The subscriber as stored after a change made through a `purpose` link;
+/// gone (deleted under us) refuses the link.
+async fn reread(
+    store: &dyn Store,
+    purpose: Purpose,
+    id: i64,
+) -> Result<Subscriber, SubscribeError> {
+    store
+        .subscriber(id)
+        .await?
+        .ok_or_else(|| refused(purpose, LinkRefusal::UnknownSubscriber(id)))
 }
 
 /// Reads and verifies a token; the subscriber it names, as stored.

@@ -16,12 +16,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use hfr_model::diff::changed_sections;
-use hfr_store::{NewMessage, Store, StoreError};
+use hfr_store::{Store, StoreError};
 
-use crate::compose::{message_id, Sender, Week, WeeklyEntry};
-
-/// Subscribers are read this many at a time.
-const PAGE: u32 = 1000;
+use crate::compose::{Sender, Week, WeeklyEntry};
+use crate::publish::queue_for_subscribers;
 
 /// Japan Standard Time, the digest's clock.
 fn jst() -> FixedOffset {
@@ -132,27 +130,8 @@ pub async fn queue(
     if digest.entries.is_empty() {
         return Ok(queued);
     }
-    let mut after = 0;
-    loop {
-        let page = store.confirmed_subscribers(after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let rows: Vec<NewMessage> = page
-            .iter()
-            .filter(|s| s.preferences.weekly)
-            .map(|s| NewMessage {
-                message_key: key.clone(),
-                subscriber_id: Some(s.id),
-                recipient: s.address.clone(),
-                message_id: message_id(sender, &key, &s.address),
-                not_before: now,
-            })
-            .collect();
-        queued.recipients += store.enqueue(rows).await?;
-        if page.len() < PAGE as usize {
-            break;
-        }
-    }
+    queued.recipients =
+        queue_for_subscribers(store, sender, &key, now, |s| s.preferences.weekly).await?;
     Ok(queued)
 }
 

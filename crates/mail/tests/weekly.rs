@@ -127,16 +127,27 @@ async fn the_digest_is_queued_once_for_those_who_asked() {
     assert_eq!(claimed[0].recipient, "weekly@example.org");
 }
 
-#[tokio::test]
-async fn the_schedule_queues_the_last_week_once() {
-    use hfr_mail::weekly::{due_at, last_complete_week, run_schedule};
-    let (store, _dir) = store().await;
-    let s = sender();
+/// An archive with one confirmed subscriber who wants the Weekly and one
+/// alert, published `at`.
+async fn one_reader_one_publication(
+    at: chrono::DateTime<Utc>,
+) -> (std::sync::Arc<dyn hfr_store::Store>, tempfile::TempDir) {
+    let (store, dir) = store().await;
     subscriber(&*store, "weekly@example.org", Preferences::default(), true).await;
     store
         .import(vec![item(alert(Severity::Important, "first"))])
         .await
         .expect("import");
+    store
+        .publish("MS05-999", 1, at, Vec::new())
+        .await
+        .expect("publish");
+    (store, dir)
+}
+
+#[tokio::test]
+async fn the_schedule_queues_the_last_week_once() {
+    use hfr_mail::weekly::{due_at, last_complete_week, run_schedule};
     let monday = last_complete_week(Utc::now());
     // Tuesday of that week, noon in Japan.
     let tuesday = Utc.from_utc_datetime(
@@ -144,10 +155,8 @@ async fn the_schedule_queues_the_last_week_once() {
             .and_hms_opt(3, 0, 0)
             .unwrap(),
     );
-    store
-        .publish("MS05-999", 1, tuesday, Vec::new())
-        .await
-        .expect("publish");
+    let (store, _dir) = one_reader_one_publication(tuesday).await;
+    let s = sender();
     let queued = || async {
         store
             .outbox_status()
@@ -169,18 +178,9 @@ async fn the_schedule_queues_the_last_week_once() {
 #[tokio::test]
 async fn a_due_week_is_queued_once_and_a_week_not_yet_due_is_not() {
     use hfr_mail::weekly::queue_if_due;
-    let (store, _dir) = store().await;
-    let s = sender();
-    subscriber(&*store, "weekly@example.org", Preferences::default(), true).await;
-    store
-        .import(vec![item(alert(Severity::Important, "first"))])
-        .await
-        .expect("import");
     let tuesday = Utc.with_ymd_and_hms(2005, 1, 11, 3, 0, 0).unwrap();
-    store
-        .publish("MS05-999", 1, tuesday, Vec::new())
-        .await
-        .expect("publish");
+    let (store, _dir) = one_reader_one_publication(tuesday).await;
+    let s = sender();
     // Monday 2005-01-17 08:59 in Japan: not yet; 09:00: due.
     let early = Utc.with_ymd_and_hms(2005, 1, 16, 23, 59, 0).unwrap();
     assert_eq!(queue_if_due(&*store, &s, early).await.expect("check"), None);

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use crate::{Target, VerificationCheck};
+use crate::{Rollout, Target, VerificationCheck};
 
 /// `2004/10/16`; `-` when unknown.
 pub fn date(d: Option<NaiveDate>) -> String {
@@ -79,6 +79,34 @@ pub fn check(c: &VerificationCheck) -> String {
     }
 }
 
+/// One path segment of a URL: unreserved characters (RFC 3986) as they
+/// are, every other byte percent-encoded, so that an alert id or an opaque
+/// token can never break out of its segment (`/`, `?`, `#`, `>`, spaces,
+/// line breaks). The site and the mails link alike.
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The machine counts of 予想適用時間 (50, 100, 250, 500, …): every count
+/// any package was timed for, ascending, once; the columns of its table.
+pub fn rollout_columns(rollout: &[Rollout]) -> Vec<u32> {
+    let mut counts: Vec<u32> = rollout
+        .iter()
+        .flat_map(|r| r.minutes.keys().copied())
+        .collect();
+    counts.sort_unstable();
+    counts.dedup();
+    counts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +134,27 @@ mod tests {
             check(&VerificationCheck::KeyExists),
             "このキーが存在すること"
         );
+    }
+
+    #[test]
+    fn path_segments_cannot_escape() {
+        assert_eq!(path_segment("MS04-035"), "MS04-035");
+        assert_eq!(path_segment("a/b?c#d>\r\n"), "a%2Fb%3Fc%23d%3E%0D%0A");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(path_segment("脆"), "%E8%84%86");
+    }
+
+    #[test]
+    fn rollout_columns_are_every_count_once_ascending() {
+        let r = |counts: &[u32]| Rollout {
+            package: "p".into(),
+            platform: None,
+            minutes: counts.iter().map(|&c| (c, c / 2)).collect(),
+        };
+        assert_eq!(
+            rollout_columns(&[r(&[500, 50]), r(&[100, 50, 250])]),
+            vec![50, 100, 250, 500]
+        );
+        assert!(rollout_columns(&[]).is_empty());
     }
 }

@@ -504,13 +504,7 @@ pub(crate) fn alert_doc(
         Some(c) => format!("{c}の表示"),
         None => "Windows Update などでの表示".to_string(),
     };
-    let mut rollout_counts: Vec<u32> = a
-        .rollout
-        .iter()
-        .flat_map(|r| r.minutes.keys().copied())
-        .collect();
-    rollout_counts.sort_unstable();
-    rollout_counts.dedup();
+    let rollout_counts = hfr_model::present::rollout_columns(&a.rollout);
     let rollout = a
         .rollout
         .iter()

@@ -109,17 +109,7 @@ fn url_path(url: &str) -> &str {
 }
 
 /// One path segment, percent-encoded (everything but RFC 3986 unreserved).
-pub(crate) fn seg(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub(crate) use hfr_model::present::path_segment as seg;
 
 /// Site-relative links (prefixed with the base path).
 impl Inner {

@@ -42,7 +42,7 @@ use hfr_mail::subscribe::{
     self as sub, conditions, Condition, Confirmed, Managed, SubscribeError, LINK_REFUSED,
     MAX_PRODUCTS,
 };
-use hfr_mail::token::Purpose;
+use hfr_mail::token::{Purpose, Secret};
 use hfr_model::subscription::Preferences;
 use hfr_model::Severity;
 
@@ -551,8 +551,18 @@ fn form_fields(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>
     })
 }
 
-fn token_of(p: Result<Path<String>, PathRejection>) -> Option<String> {
-    p.ok().map(|Path(t)| t)
+/// A link's token and the server's secret to check it with; else the page
+/// that refuses the link (no token) or reports the failure (no secret).
+async fn link(
+    st: &Inner,
+    token: Result<Path<String>, PathRejection>,
+    kind: LinkKind,
+) -> Result<(String, Secret), Response> {
+    let Ok(Path(token)) = token else {
+        return Err(refused(st, kind));
+    };
+    let secret = st.secret().await.map_err(|e| internal(st, &e))?;
+    Ok((token, secret))
 }
 
 /// A form shown again, answered with `status`.
@@ -670,12 +680,9 @@ pub(crate) async fn confirm_page(
     State(st): State<AppState>,
     token: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let Some(token) = token_of(token) else {
-        return refused(&st, LinkKind::Confirm);
-    };
-    let secret = match st.secret().await {
-        Ok(s) => s,
-        Err(e) => return internal(&st, &e),
+    let (token, secret) = match link(&st, token, LinkKind::Confirm).await {
+        Ok(l) => l,
+        Err(page) => return page,
     };
     let s = match sub::check_link(&*st.store, &secret, &token, Purpose::Confirm, Utc::now()).await {
         Ok(s) => s,
@@ -720,12 +727,9 @@ pub(crate) async fn confirm(
     if let Err(r) = read_body(body) {
         return refuse_body(&st, r);
     }
-    let Some(token) = token_of(token) else {
-        return refused(&st, LinkKind::Confirm);
-    };
-    let secret = match st.secret().await {
-        Ok(s) => s,
-        Err(e) => return internal(&st, &e),
+    let (token, secret) = match link(&st, token, LinkKind::Confirm).await {
+        Ok(l) => l,
+        Err(page) => return page,
     };
     match sub::confirm(&*st.store, &secret, &token, Utc::now()).await {
         Ok(Confirmed::Now(s)) => confirmed_page(&st, "購読を確定しました", &s),
@@ -747,12 +751,9 @@ pub(crate) async fn preferences_page(
     State(st): State<AppState>,
     token: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let Some(token) = token_of(token) else {
-        return refused(&st, LinkKind::Manage);
-    };
-    let secret = match st.secret().await {
-        Ok(s) => s,
-        Err(e) => return internal(&st, &e),
+    let (token, secret) = match link(&st, token, LinkKind::Manage).await {
+        Ok(l) => l,
+        Err(page) => return page,
     };
     match sub::load_preferences(&*st.store, &secret, &token, Utc::now()).await {
         Ok(m) => {
@@ -782,12 +783,9 @@ pub(crate) async fn save_preferences(
         Ok(b) => b,
         Err(r) => return refuse_body(&st, r),
     };
-    let Some(token) = token_of(token) else {
-        return refused(&st, LinkKind::Manage);
-    };
-    let secret = match st.secret().await {
-        Ok(s) => s,
-        Err(e) => return internal(&st, &e),
+    let (token, secret) = match link(&st, token, LinkKind::Manage).await {
+        Ok(l) => l,
+        Err(page) => return page,
     };
     let now = Utc::now();
     let m = match sub::load_preferences(&*st.store, &secret, &token, now).await {
@@ -828,12 +826,9 @@ pub(crate) async fn unsubscribe_page(
     State(st): State<AppState>,
     token: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let Some(token) = token_of(token) else {
-        return refused(&st, LinkKind::Manage);
-    };
-    let secret = match st.secret().await {
-        Ok(s) => s,
-        Err(e) => return internal(&st, &e),
+    let (token, secret) = match link(&st, token, LinkKind::Manage).await {
+        Ok(l) => l,
+        Err(page) => return page,
     };
     match sub::check_link(
         &*st.store,
@@ -874,12 +869,9 @@ pub(crate) async fn unsubscribe(
     if let Err(r) = read_body(body) {
         return refuse_body(&st, r);
     }
-    let Some(token) = token_of(token) else {
-        return refused(&st, LinkKind::Manage);
-    };
-    let secret = match st.secret().await {
-        Ok(s) => s,
-        Err(e) => return internal(&st, &e),
+    let (token, secret) = match link(&st, token, LinkKind::Manage).await {
+        Ok(l) => l,
+        Err(page) => return page,
     };
     match sub::unsubscribe(&*st.store, &secret, &token, Utc::now()).await {
         Ok(s) => {

@@ -132,21 +132,6 @@ pub(crate) fn paragraphs(text: &str) -> Vec<Vec<String>> {
     out
 }
 
-/// One path segment of a URL: unreserved characters as they are, every other
-/// byte percent-encoded, so that an opaque token or an alert id can never
-/// break out of its segment (`/`, `?`, `#`, `>` , spaces, line breaks).
-pub(crate) fn path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Display width in a monospaced font (CJK characters count two).
 pub(crate) fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -259,13 +244,6 @@ mod tests {
         assert_eq!(one_line("  \r\n "), "");
         assert!(has_controls("x\ry"));
         assert!(!has_controls("緊急 x"));
-    }
-
-    #[test]
-    fn path_segments_cannot_escape() {
-        assert_eq!(path_segment("MS04-035"), "MS04-035");
-        assert_eq!(path_segment("a/b?c#d>\r\n"), "a%2Fb%3Fc%23d%3E%0D%0A");
-        assert_eq!(path_segment("é"), "%C3%A9");
     }
 
     #[test]

@@ -202,13 +202,7 @@ impl AlertView {
             .collect();
 
         let rollout = (!a.rollout.is_empty()).then(|| {
-            let mut counts: Vec<u32> = a
-                .rollout
-                .iter()
-                .flat_map(|r| r.minutes.keys().copied())
-                .collect();
-            counts.sort_unstable();
-            counts.dedup();
+            let counts = hfr_model::present::rollout_columns(&a.rollout);
             let mut header = vec![Cell::left("修正プログラム名")];
             header.extend(counts.iter().map(|c| Cell::right(format!("{c}台"))));
             let rows = a

@@ -228,7 +228,7 @@ impl Failure {
         }
     }
 
-    fn permanent(text: impl Into<String>) -> Self {
+    pub(super) fn permanent(text: impl Into<String>) -> Self {
         Failure {
             permanent: true,
             from_relay: false,
@@ -275,8 +275,10 @@ pub(super) enum HandOverRefused {
 /// `hand_over` between the body and its end line. The connection is left
 /// ready for the next message, or `*conn` is None when it broke.
 ///
-/// When `hand_over` says no, the transaction is abandoned before the end
-/// line: the relay discards the partial message when the connection closes.
+/// When `hand_over` says no, the connection is dropped. Without a worker
+/// thread runtime that happens before the body, so the relay has nothing;
+/// on one, lettre has written the end line already, so the relay may have
+/// the message, and a later attempt may repeat it rather than lose it.
 pub(super) async fn transact<H, F>(
     conn: &mut Option<AsyncSmtpConnection>,
     envelope: &Envelope,
@@ -312,13 +314,8 @@ where
             body: Some(body),
             at_end: || {
                 if let Some(h) = hand_over.take() {
-                    let r = tokio::task::block_in_place(|| handle.block_on(h()));
-                    if let Err(e) = r {
-                        refused = Some(e);
-                        return false;
-                    }
+                    refused = tokio::task::block_in_place(|| handle.block_on(h())).err();
                 }
-                true
             },
         };
         // No timeout around this one: cancelling it could stop it between
@@ -405,21 +402,20 @@ pub(super) async fn drop_connection(conn: &mut Option<AsyncSmtpConnection>) {
 }
 
 /// The body, then nothing: lettre writes the end line when the iterator is
-/// done, so `at_end` runs right before it. When `at_end` says false the
-/// iterator still ends (the caller drops the connection).
-struct HandOver<'a, E: FnMut() -> bool> {
+/// done, so `at_end` runs right before it.
+struct HandOver<'a, E: FnMut()> {
     body: Option<&'a [u8]>,
     at_end: E,
 }
 
-impl<'a, E: FnMut() -> bool> Iterator for HandOver<'a, E> {
+impl<'a, E: FnMut()> Iterator for HandOver<'a, E> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
         if let Some(b) = self.body.take() {
             return Some(b);
         }
-        let _ = (self.at_end)();
+        (self.at_end)();
         None
     }
 }
@@ -458,10 +454,7 @@ mod tests {
         let mut calls = 0;
         let parts = HandOver {
             body: Some(&b"body"[..]),
-            at_end: || {
-                calls += 1;
-                true
-            },
+            at_end: || calls += 1,
         };
         for p in parts {
             log.push(p.to_vec());
