@@ -26,7 +26,6 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use hfr_store::{OutboxMark, OutboxMessage, Released, Store, StoreError};
-use lettre::transport::smtp::client::AsyncSmtpConnection;
 
 use crate::compose::Sender;
 use crate::token::{Secret, TokenError};
@@ -199,7 +198,7 @@ struct Shared {
 pub struct Delivery {
     shared: Arc<Shared>,
     relay: Arc<Relay>,
-    connections: Vec<Option<AsyncSmtpConnection>>,
+    connections: Vec<Option<relay::Connection>>,
 }
 
 impl Delivery {
@@ -319,7 +318,7 @@ impl Delivery {
     pub async fn close(mut self) {
         for conn in self.connections.iter_mut() {
             if let Some(mut c) = conn.take() {
-                let _ = c.quit().await;
+                let _ = c.smtp.quit().await;
             }
         }
     }
@@ -332,18 +331,14 @@ struct Lane {
     queue: Arc<std::sync::Mutex<VecDeque<OutboxMessage>>>,
     alerts: Arc<AlertCache>,
     deadline: Instant,
-    conn: Option<AsyncSmtpConnection>,
+    conn: Option<relay::Connection>,
     /// Outcomes not yet written: the `Sent` marks, written with the next
     /// hand-over (a handed row counts as sent anyway should we stop first).
     pending: Vec<OutboxMark>,
     round: Round,
 }
 
-type LaneResult = (
-    Option<AsyncSmtpConnection>,
-    Round,
-    Result<(), DeliveryError>,
-);
+type LaneResult = (Option<relay::Connection>, Round, Result<(), DeliveryError>);
 
 impl Lane {
     async fn run(mut self) -> LaneResult {
@@ -405,8 +400,8 @@ impl Lane {
             let store = &*self.shared.store;
             let worker = self.shared.worker.name.as_str();
             let id = row.id;
-            let outcome = transact(&mut self.conn, &envelope, &body, || {
-                record::hand_over(store, worker, earlier, id)
+            let outcome = transact(&mut self.conn, &envelope, &body, |then| {
+                record::hand_over(store, worker, earlier, id, then)
             })
             .await;
             match outcome {

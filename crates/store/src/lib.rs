@@ -37,7 +37,7 @@ pub use mail::{
     PublicationStart, Released, Subscriber, SubscriberState, MAX_ADDRESS_LEN,
 };
 pub use open::{default_sqlite_path, open, open_postgres, open_sqlite, DbLocation};
-pub use sql::{PgStore, SqliteStore, MAX_ID_LEN};
+pub use sql::{AfterCommit, PgStore, SqliteStore, MAX_ID_LEN};
 
 /// What kind of input produced a revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -434,6 +434,26 @@ pub trait Store: Send + Sync {
         worker: &str,
         marks: &[OutboxMark],
     ) -> Result<Vec<bool>, StoreError>;
+
+    /// [`Store::record_outbox`], then `then` right after the commit when the
+    /// last mark applied (and never otherwise). The mail sender records a
+    /// hand-over this way and writes the message's end line in `then`: the
+    /// shorter the time between the two, the smaller the chance that a
+    /// SIGKILL falls between them and loses the message. SQLite runs `then`
+    /// in the committing thread as soon as the commit is in the WAL;
+    /// PostgreSQL as soon as the server confirms the commit.
+    async fn record_outbox_then(
+        &self,
+        worker: &str,
+        marks: &[OutboxMark],
+        then: AfterCommit,
+    ) -> Result<Vec<bool>, StoreError> {
+        let applied = self.record_outbox(worker, marks).await?;
+        if applied.last() == Some(&true) {
+            then();
+        }
+        Ok(applied)
+    }
 
     /// Marks a claimed row sent (see [`Store::record_outbox`]).
     async fn mark_sent(

@@ -10,7 +10,7 @@
 //! statements and code in [`mailing`]; `impl_store!` expands its
 //! `impl_mailing!` too and delegates the trait's mail methods to it.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -30,6 +30,8 @@ use crate::{
 
 /// Subscribers, settings, publications and the outbox (`sql/mailing.rs`).
 mod mailing;
+
+pub use after_commit::AfterCommit;
 
 /// The longest id the archive accepts.
 pub const MAX_ID_LEN: usize = 64;
@@ -744,6 +746,8 @@ macro_rules! bind_all {
     }};
 }
 
+mod after_commit;
+
 /// One `Store` implementation for the back end `$db`.
 ///
 /// `$begin` opens the import transaction; `$lock` runs first inside it, so
@@ -757,18 +761,24 @@ macro_rules! impl_store {
         lock: $lock:expr,
         claim_lock: $claim_lock:literal,
         max_params: $max_params:literal,
-        placeholders: $placeholders:ident
+        placeholders: $placeholders:ident,
+        writer: $writer:ty
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone)]
         pub struct $name {
             pool: sqlx::Pool<$db>,
+            /// Runs the mail sender's hand-overs.
+            writer: Arc<$writer>,
         }
 
         impl $name {
             /// Wraps a pool whose database is already migrated.
             pub fn new(pool: sqlx::Pool<$db>) -> Self {
-                $name { pool }
+                $name {
+                    pool,
+                    writer: Arc::default(),
+                }
             }
 
             /// The connection pool, e.g. to close it.
@@ -1047,6 +1057,15 @@ macro_rules! impl_store {
                 self.mailing_record_outbox(worker, marks).await
             }
 
+            async fn record_outbox_then(
+                &self,
+                worker: &str,
+                marks: &[OutboxMark],
+                then: AfterCommit,
+            ) -> Result<Vec<bool>, StoreError> {
+                self.mailing_record_outbox_then(worker, marks, then).await
+            }
+
             async fn outbox_claimers(&self) -> Result<Vec<String>, StoreError> {
                 self.mailing_outbox_claimers().await
             }
@@ -1097,7 +1116,10 @@ impl_store!(
     // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite (3.32+).
     max_params: 32766,
     // `$n` parameters bind in quadratic time on SQLite: see mailing::Placeholders.
-    placeholders: Anonymous
+    placeholders: Anonymous,
+    // Hand-overs on a connection of their own, whose WAL hook writes the
+    // end line (see after_commit).
+    writer: after_commit::SqliteWriter
 );
 
 impl_store!(
@@ -1112,7 +1134,8 @@ impl_store!(
     claim_lock: " FOR UPDATE SKIP LOCKED",
     // The wire protocol counts parameters in 16 bits.
     max_params: 65535,
-    placeholders: Numbered
+    placeholders: Numbered,
+    writer: after_commit::PgWriter
 );
 
 #[cfg(test)]

@@ -206,6 +206,7 @@ both_backends!(
     subscribers_are_read_by_the_batch,
     a_dead_senders_claims_are_released_at_once,
     marks_are_recorded_in_order_and_only_by_the_claimer,
+    code_after_a_commit_runs_once_and_only_when_the_last_mark_applied,
     an_unfinished_publication_is_resumed,
     publications_of_a_week_say_which_are_first,
 );
@@ -1732,6 +1733,107 @@ async fn an_expired_lease_is_taken_over(store: Arc<dyn Store>) {
         .is_empty());
     // Unknown rows are not marked.
     assert!(!store.mark_sent(id + 1000, "b", later).await.unwrap());
+}
+
+/// What ran after each commit, and in which thread.
+type Ran = Arc<std::sync::Mutex<Vec<(&'static str, Option<String>)>>>;
+
+fn note(ran: &Ran, what: &'static str) -> hfr_store::AfterCommit {
+    let ran = ran.clone();
+    Box::new(move || {
+        let thread = std::thread::current().name().map(str::to_string);
+        if let Ok(mut r) = ran.lock() {
+            r.push((what, thread));
+        }
+    })
+}
+
+async fn code_after_a_commit_runs_once_and_only_when_the_last_mark_applied(store: Arc<dyn Store>) {
+    store
+        .enqueue(messages("alert/MS04-035/1", 3))
+        .await
+        .unwrap();
+    let rows = store
+        .claim_outbox("a", t0(), Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    let (r0, r1, r2) = (rows[0].id, rows[1].id, rows[2].id);
+    let ran: Ran = Default::default();
+    let handed = |id| OutboxMark::Handed { id, at: t0() };
+    let sent = |id| OutboxMark::Sent { id, at: t0() };
+    // Applied: runs, once, after the marks are stored.
+    let applied = store
+        .record_outbox_then("a", &[handed(r0)], note(&ran, "first"))
+        .await
+        .unwrap();
+    assert_eq!(applied, vec![true]);
+    // The last mark is another worker's: the earlier one is still written,
+    // the code is not run.
+    let applied = store
+        .record_outbox_then("b", &[handed(r1)], note(&ran, "not b's"))
+        .await
+        .unwrap();
+    assert_eq!(applied, vec![false]);
+    let applied = store
+        .record_outbox_then("a", &[sent(r0), handed(r1 + 1000)], note(&ran, "no row"))
+        .await
+        .unwrap();
+    assert_eq!(applied, vec![true, false]);
+    let applied = store
+        .record_outbox_then("a", &[sent(r1), handed(r2)], note(&ran, "second"))
+        .await
+        .unwrap();
+    assert_eq!(applied, vec![true, true]);
+    let what: Vec<&str> = ran.lock().unwrap().iter().map(|(w, _)| *w).collect();
+    assert_eq!(what, ["first", "second"]);
+    // Nothing left armed: later transactions on the pool run nothing.
+    store.mark_sent(r2, "a", t0()).await.unwrap();
+    assert_eq!(ran.lock().unwrap().len(), 2);
+    let status = store.outbox_status().await.unwrap();
+    assert_eq!(
+        status
+            .iter()
+            .map(|c| (c.state, c.count))
+            .collect::<Vec<_>>(),
+        vec![(OutboxState::Sent, 3)]
+    );
+}
+
+/// On a SQLite file (WAL) the code runs in the thread that commits,
+/// sqlx's worker for the connection, not in the awaiting task's.
+#[tokio::test]
+async fn sqlite_runs_code_after_a_commit_in_the_committing_thread() {
+    let db = sqlite_db().await;
+    let store = db.store.clone();
+    store
+        .enqueue(messages("alert/MS04-035/1", 1))
+        .await
+        .unwrap();
+    let rows = store
+        .claim_outbox("a", t0(), Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    let ran: Ran = Default::default();
+    let mark = OutboxMark::Handed {
+        id: rows[0].id,
+        at: t0(),
+    };
+    store
+        .record_outbox_then("a", &[mark], note(&ran, "handed"))
+        .await
+        .unwrap();
+    let ran = ran.lock().unwrap().clone();
+    let here = std::thread::current().name().map(str::to_string);
+    assert_eq!(ran.len(), 1);
+    assert_ne!(
+        ran[0].1, here,
+        "ran in the awaiting thread, not from the WAL hook"
+    );
+    assert!(
+        ran[0].1.as_deref().is_some_and(|t| t.contains("sqlite")),
+        "{:?}",
+        ran[0].1
+    );
 }
 
 async fn a_retry_waits_for_its_time(store: Arc<dyn Store>) {

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use hfr_store::{OutboxMark, Store};
+use hfr_store::{AfterCommit, OutboxMark, Store};
 use tokio::sync::{mpsc, oneshot};
 
 use super::relay::HandOverRefused;
@@ -88,19 +88,21 @@ impl Recorder {
 /// Records `earlier` (outcomes not yet written) and then the hand-over of row
 /// `id`, in one transaction of the connection's own (not through the
 /// recorder: the end line must follow this write at once, without a task
-/// hand-off in between); fails unless the hand-over applied.
+/// hand-off in between), with `then` (which writes the end line) run right
+/// after the commit; fails unless the hand-over applied.
 pub(super) async fn hand_over(
     store: &dyn Store,
     worker: &str,
     mut earlier: Vec<OutboxMark>,
     id: i64,
+    then: AfterCommit,
 ) -> Result<(), HandOverRefused> {
     earlier.push(OutboxMark::Handed {
         id,
         at: chrono::Utc::now(),
     });
     let applied = store
-        .record_outbox(worker, &earlier)
+        .record_outbox_then(worker, &earlier, then)
         .await
         .map_err(|e| HandOverRefused::Store(e.to_string()))?;
     if applied.last() == Some(&true) {

@@ -10,11 +10,27 @@
 //! message (the relay drops a DATA without its end); one killed after it has
 //! (the end line is in the kernel's socket buffer microseconds later, and the
 //! kernel sends it even after the process is gone). So after a crash, handed
-//! rows count as sent and the others are sent again, and nothing is lost or
-//! sent twice except in that window of microseconds.
+//! rows count as sent and the others are sent again.
+//!
+//! What is left is the time between the store's commit and the end line
+//! reaching the kernel: a kill in it loses the message. On a plain TCP
+//! connection hfr writes the body and the end line itself (lettre only sends
+//! the commands and reads the replies), and the end line is written by the
+//! store's after-commit code ([`hfr_store::Store::record_outbox_then`]): on
+//! SQLite from the committing thread, microseconds after the commit. On TLS
+//! connections lettre writes the message, and the end line follows the
+//! commit once the awaiting task has woken up.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
+
+use hfr_store::AfterCommit;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -111,9 +127,10 @@ impl Relay {
     /// ([`Relay::tcp`]), with TCP_NODELAY: the end line of a message is a
     /// small write of its own (see [`transact`]), and with Nagle's algorithm
     /// it would wait for the relay's delayed ACK, some 40 ms per message.
-    pub(super) async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
+    pub(super) async fn connect(&self) -> Result<Connection, Failure> {
         let hello = ClientId::default();
         let tls = |host: &str| TlsParameters::new(host.to_string());
+        let mut raw = None;
         let mut conn = match self.security {
             Security::Tls => {
                 step(AsyncSmtpConnection::connect_tokio1(
@@ -129,13 +146,16 @@ impl Relay {
                 let tcp = tokio::time::timeout(STEP_TIMEOUT, self.tcp())
                     .await
                     .map_err(|_| Failure::temporary("connecting to the relay timed out"))??;
+                let tcp = SharedTcp(Arc::new(tcp));
                 let mut conn = step(AsyncSmtpConnection::connect_with_transport(
-                    Box::new(tcp),
+                    Box::new(tcp.clone()),
                     &hello,
                 ))
                 .await?;
                 if self.security == Security::StartTls {
                     step(conn.starttls(tls(&self.host)?, &hello)).await?;
+                } else {
+                    raw = Some(tcp);
                 }
                 conn
             }
@@ -143,7 +163,7 @@ impl Relay {
         if let Some(credentials) = &self.credentials {
             step(conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)).await?;
         }
-        Ok(conn)
+        Ok(Connection { smtp: conn, raw })
     }
 }
 
@@ -187,6 +207,107 @@ impl Relay {
 
 /// The send buffer asked for: room for a whole mail.
 const SEND_BUFFER: u32 = 1 << 20;
+
+/// One connection to the relay.
+pub(super) struct Connection {
+    pub(super) smtp: AsyncSmtpConnection,
+    /// The TCP connection under a plain-text session, shared with lettre:
+    /// hfr writes message bodies and end lines on it (see [`transact`]).
+    /// None under TLS.
+    raw: Option<SharedTcp>,
+}
+
+/// A TCP connection that lettre and hfr both use: lettre for the commands
+/// and replies, hfr for the message data, never at the same time. (Tokio's
+/// stream takes reads and writes through a shared reference.)
+#[derive(Debug, Clone)]
+struct SharedTcp(Arc<TcpStream>);
+
+impl AsyncRead for SharedTcp {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        loop {
+            ready!(self.0.poll_read_ready(cx))?;
+            match self.0.try_read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for SharedTcp {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        loop {
+            ready!(self.0.poll_write_ready(cx))?;
+            match self.0.try_write(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        // Written straight to the socket: nothing is buffered here.
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        // The socket closes when the last handle is dropped.
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl lettre::transport::smtp::client::AsyncTokioStream for SharedTcp {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.0.peer_addr()
+    }
+}
+
+impl SharedTcp {
+    /// Writes all of `data`, waiting while the socket buffer is full.
+    async fn write_all(&self, mut data: &[u8]) -> std::io::Result<()> {
+        while !data.is_empty() {
+            self.0.writable().await?;
+            match self.0.try_write(data) {
+                Ok(n) => data = &data[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The message data as it goes on the wire: dot-stuffed (a line that starts
+/// with `.` gets another, RFC 5321 4.5.2), and the end line that follows it:
+/// `.` CRLF after a body that ends with CRLF, else CRLF `.` CRLF.
+fn wire(body: &[u8]) -> (Vec<u8>, &'static [u8]) {
+    let mut out = Vec::with_capacity(body.len() + body.len() / 64 + 8);
+    for line in body.split_inclusive(|&b| b == b'\n') {
+        if line.first() == Some(&b'.') {
+            out.push(b'.');
+        }
+        out.extend_from_slice(line);
+    }
+    let end: &'static [u8] = if body.is_empty() || body.ends_with(b"\r\n") {
+        b".\r\n"
+    } else {
+        b"\r\n.\r\n"
+    };
+    (out, end)
+}
 
 /// The URL without its password.
 fn redact(url: &str) -> String {
@@ -272,38 +393,103 @@ pub(super) enum HandOverRefused {
 }
 
 /// Sends one message on `conn` (a whole SMTP transaction), calling
-/// `hand_over` between the body and its end line. The connection is left
-/// ready for the next message, or `*conn` is None when it broke.
+/// `hand_over` between the body and its end line with the code that writes
+/// the end line, to be run right after the hand-over is committed. The
+/// connection is left ready for the next message, or `*conn` is None when
+/// it broke.
 ///
-/// When `hand_over` says no, the connection is dropped. Without a worker
-/// thread runtime that happens before the body, so the relay has nothing;
-/// on one, lettre has written the end line already, so the relay may have
-/// the message, and a later attempt may repeat it rather than lose it.
+/// When `hand_over` says no, the connection is dropped, and the relay drops
+/// the unfinished DATA. (On a TLS connection with a worker thread runtime,
+/// lettre has written the end line already; see [`transact_tls`].)
 pub(super) async fn transact<H, F>(
-    conn: &mut Option<AsyncSmtpConnection>,
+    conn: &mut Option<Connection>,
     envelope: &Envelope,
     body: &[u8],
     hand_over: H,
 ) -> Transaction
 where
-    H: FnOnce() -> F,
+    H: FnOnce(AfterCommit) -> F,
     F: Future<Output = Result<(), HandOverRefused>>,
 {
     let Some(c) = conn.as_mut() else {
         return Transaction::Refused(Failure::temporary("no connection"));
     };
     // Before the hand-over: any failure means the relay does not have it.
-    if let Err(f) = prepare(c, envelope, body).await {
+    if let Err(f) = prepare(&mut c.smtp, envelope, body).await {
         reset_or_drop(conn, &f).await;
         return Transaction::Refused(f);
     }
     let Some(c) = conn.as_mut() else {
         return Transaction::Refused(Failure::temporary("no connection"));
     };
-    // The hand-over. On a runtime with worker threads, the store records it
-    // after the body is written and just before the end line (lettre writes
-    // the end line as soon as the body iterator is done); elsewhere it is
-    // recorded before the body, a few microseconds earlier.
+    let Some(raw) = c.raw.clone() else {
+        return transact_tls(conn, body, hand_over).await;
+    };
+    let (data, end) = wire(body);
+    let broken = |what: &str, e: String| Failure::temporary(format!("{what}: {e}"));
+    match tokio::time::timeout(STEP_TIMEOUT, raw.write_all(&data)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            drop_connection(conn).await;
+            return Transaction::Refused(broken("writing the message", e.to_string()));
+        }
+        Err(_) => {
+            drop_connection(conn).await;
+            return Transaction::Refused(Failure::temporary(
+                "the relay did not take the message in time",
+            ));
+        }
+    }
+    // The end line, from the store's after-commit code: usually all five
+    // (or three) bytes go into the socket buffer at once; whatever does not
+    // is written below.
+    let written = Arc::new(AtomicUsize::new(0));
+    let then: AfterCommit = {
+        let (raw, written) = (raw.clone(), written.clone());
+        Box::new(move || {
+            if let Ok(n) = raw.0.try_write(end) {
+                written.store(n, Ordering::Release);
+            }
+        })
+    };
+    if let Err(e) = hand_over(then).await {
+        drop_connection(conn).await;
+        return Transaction::NotHandedOver(e);
+    }
+    let rest = &end[written.load(Ordering::Acquire).min(end.len())..];
+    let sent = match tokio::time::timeout(STEP_TIMEOUT, raw.write_all(rest)).await {
+        Ok(Ok(())) => match conn.as_mut() {
+            Some(c) => step(c.smtp.read_response()).await.map(|_| ()),
+            None => Err(Failure::temporary("no connection")),
+        },
+        Ok(Err(e)) => Err(broken("writing the end of the message", e.to_string())),
+        Err(_) => Err(Failure::temporary(
+            "the relay did not take the end of the message in time",
+        )),
+    };
+    match sent {
+        Ok(()) => Transaction::Accepted,
+        Err(f) => {
+            reset_or_drop(conn, &f).await;
+            Transaction::RefusedAfterHandOver(f)
+        }
+    }
+}
+
+/// The message on a TLS connection, where lettre writes it: through
+/// `message_iter`, whose body iterator runs the hand-over when it is done,
+/// right before lettre writes the end line. That needs a worker thread
+/// runtime (the hand-over is awaited inside the iterator); elsewhere the
+/// hand-over is recorded before the body, a few microseconds earlier.
+async fn transact_tls<H, F>(conn: &mut Option<Connection>, body: &[u8], hand_over: H) -> Transaction
+where
+    H: FnOnce(AfterCommit) -> F,
+    F: Future<Output = Result<(), HandOverRefused>>,
+{
+    let Some(c) = conn.as_mut() else {
+        return Transaction::Refused(Failure::temporary("no connection"));
+    };
+    let nothing = || -> AfterCommit { Box::new(|| {}) };
     let multi_thread = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
     let sent = if multi_thread {
@@ -314,13 +500,13 @@ where
             body: Some(body),
             at_end: || {
                 if let Some(h) = hand_over.take() {
-                    refused = tokio::task::block_in_place(|| handle.block_on(h())).err();
+                    refused = tokio::task::block_in_place(|| handle.block_on(h(nothing()))).err();
                 }
             },
         };
         // No timeout around this one: cancelling it could stop it between
         // the recorded hand-over and the end line.
-        let r = c.message_iter(parts).await.map_err(Failure::from);
+        let r = c.smtp.message_iter(parts).await.map_err(Failure::from);
         if let Some(e) = refused {
             // The end line went out with the hand-over unrecorded (lettre
             // offers no way to stop it): the relay may have the message.
@@ -331,11 +517,11 @@ where
         }
         r
     } else {
-        if let Err(e) = hand_over().await {
+        if let Err(e) = hand_over(nothing()).await {
             drop_connection(conn).await;
             return Transaction::NotHandedOver(e);
         }
-        step(c.message(body)).await
+        step(c.smtp.message(body)).await
     };
     match sent {
         Ok(_) => Transaction::Accepted,
@@ -385,9 +571,11 @@ async fn prepare(
 /// After a refused step: an SMTP refusal leaves the connection usable once
 /// the transaction is reset; anything else (a broken connection, a timeout,
 /// a garbled reply) and the connection is dropped.
-async fn reset_or_drop(conn: &mut Option<AsyncSmtpConnection>, failure: &Failure) {
+async fn reset_or_drop(conn: &mut Option<Connection>, failure: &Failure) {
     let reset = match conn.as_mut() {
-        Some(c) if failure.from_relay && !c.has_broken() => step(c.command(Rset)).await.is_ok(),
+        Some(c) if failure.from_relay && !c.smtp.has_broken() => {
+            step(c.smtp.command(Rset)).await.is_ok()
+        }
         _ => false,
     };
     if !reset {
@@ -395,9 +583,9 @@ async fn reset_or_drop(conn: &mut Option<AsyncSmtpConnection>, failure: &Failure
     }
 }
 
-pub(super) async fn drop_connection(conn: &mut Option<AsyncSmtpConnection>) {
+pub(super) async fn drop_connection(conn: &mut Option<Connection>) {
     if let Some(mut c) = conn.take() {
-        c.abort().await;
+        c.smtp.abort().await;
     }
 }
 
@@ -446,6 +634,18 @@ mod tests {
         assert!(Relay::parse("smtp://host:notaport").is_err());
         assert!(Relay::parse("smtp://:25").is_err());
         assert!(Relay::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn message_data_is_dot_stuffed_and_ended_once() {
+        let (data, end) = wire(b".top\r\nmid.dle\r\n..two\r\n.\r\nlast");
+        assert_eq!(data, b"..top\r\nmid.dle\r\n...two\r\n..\r\nlast");
+        assert_eq!(end, b"\r\n.\r\n");
+        let (data, end) = wire(b"a\r\n.\r\n");
+        assert_eq!((data.as_slice(), end), (&b"a\r\n..\r\n"[..], &b".\r\n"[..]));
+        assert_eq!(wire(b""), (Vec::new(), &b".\r\n"[..]));
+        // A bare LF starts a line too, for relays that read it so.
+        assert_eq!(wire(b"a\n.b\r\n").0, b"a\n..b\r\n");
     }
 
     #[test]

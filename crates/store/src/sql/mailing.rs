@@ -561,6 +561,55 @@ impl PublicationRow {
     }
 }
 
+/// A hand-over as one statement: the rows `Sent` before it and the
+/// `Handed` row, written by one `UPDATE … RETURNING id` in autocommit, so
+/// the whole write is one round trip (and, on SQLite, one commit whose WAL
+/// hook writes the end line). It changes nothing unless the handed row is
+/// still `worker`'s: the commit then writes nothing and the end line is not
+/// written. None when `marks` is not `Sent`s followed by one `Handed`.
+pub(super) struct HandOverSql {
+    pub(super) sql: Sql,
+    pub(super) handed: i64,
+}
+
+pub(super) fn hand_over_sql(worker: &str, marks: &[OutboxMark]) -> Option<HandOverSql> {
+    let (OutboxMark::Handed { id: handed, at }, earlier) = marks.split_last()? else {
+        return None;
+    };
+    let mut params: Vec<Param> = vec![(*handed).into(), worker.into(), stored_time(*at).into()];
+    let mut sent_at = String::new();
+    let mut ids = String::from("$1");
+    for mark in earlier {
+        let OutboxMark::Sent { id, at } = mark else {
+            return None;
+        };
+        let n = params.len();
+        sent_at.push_str(&format!(" WHEN ${} THEN ${}", n + 1, n + 2));
+        ids.push_str(&format!(", ${}", n + 1));
+        params.push((*id).into());
+        params.push(stored_time(*at).into());
+    }
+    let text = if earlier.is_empty() {
+        format!("{MARK_HANDED} RETURNING id")
+    } else {
+        format!(
+            "UPDATE outbox SET \
+             state = CASE WHEN id = $1 THEN state ELSE 'sent' END, \
+             sent_at = CASE id{sent_at} ELSE sent_at END, \
+             claimed_until = CASE WHEN id = $1 THEN claimed_until ELSE NULL END, \
+             handed_at = CASE WHEN id = $1 THEN $3 ELSE handed_at END \
+             WHERE id IN ({ids}) AND claimed_by = $2 AND state = 'sending' \
+             AND EXISTS (SELECT 1 FROM outbox h \
+             WHERE h.id = $1 AND h.claimed_by = $2 AND h.state = 'sending') \
+             RETURNING id"
+        )
+    };
+    Some(HandOverSql {
+        sql: Sql::new(text, params),
+        handed: *handed,
+    })
+}
+
 /// One [`OutboxMark`] as an UPDATE guarded by the claiming worker.
 pub(super) fn mark_sql(worker: &str, mark: &OutboxMark) -> Sql {
     let (text, params): (&str, Vec<Param>) = match mark {
@@ -834,6 +883,35 @@ macro_rules! impl_mailing {
                     applied.push(done.rows_affected() > 0);
                 }
                 tx.commit().await?;
+                Ok(applied)
+            }
+
+            async fn mailing_record_outbox_then(
+                &self,
+                worker: &str,
+                marks: &[OutboxMark],
+                then: crate::sql::AfterCommit,
+            ) -> Result<Vec<bool>, StoreError> {
+                let Some(hand_over) = mailing::hand_over_sql(worker, marks) else {
+                    let applied = self.mailing_record_outbox(worker, marks).await?;
+                    if applied.last() == Some(&true) {
+                        then();
+                    }
+                    return Ok(applied);
+                };
+                let ids = self
+                    .writer
+                    .execute_then(&self.pool, hand_over.sql, hand_over.handed, then)
+                    .await?;
+                if ids.contains(&hand_over.handed) {
+                    return Ok(marks.iter().map(|m| ids.contains(&m.id())).collect());
+                }
+                // Not handed (the row is no longer ours), so nothing was
+                // written: the earlier marks on their own.
+                let mut applied = self
+                    .mailing_record_outbox(worker, &marks[..marks.len() - 1])
+                    .await?;
+                applied.push(false);
                 Ok(applied)
             }
 
