@@ -13,8 +13,11 @@
 //! killed leaves rows claimed: when it is found dead ([`release_dead`], for
 //! processes on this host) or its lease runs out, its handed rows count as
 //! sent and the rest are sent again. Several senders, in one process or
-//! several, sharing one store never claim the same row.
+//! several, sharing one store never claim the same row. A sender with a
+//! [`finisher`] (a process of its own that outlives it) loses nothing even
+//! when killed between recording a hand-over and writing the end line.
 
+pub mod finisher;
 mod prepared;
 mod record;
 mod relay;
@@ -191,6 +194,7 @@ struct Shared {
     secret: Secret,
     worker: Worker,
     recorder: Recorder,
+    finisher: Option<Arc<finisher::Finisher>>,
 }
 
 /// A sender: its settings, its connections to the relay (kept open from one
@@ -219,10 +223,20 @@ impl Delivery {
                 secret,
                 worker,
                 recorder,
+                finisher: None,
             }),
             relay: Arc::new(relay),
             connections,
         }
+    }
+
+    /// Tells `finisher` about every connection and hand-over (see
+    /// [`finisher`]); call before the first round.
+    pub fn with_finisher(mut self, finisher: Arc<finisher::Finisher>) -> Delivery {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.finisher = Some(finisher);
+        }
+        self
     }
 
     /// Claims one batch and delivers it over the connections in parallel. A
@@ -386,7 +400,7 @@ impl Lane {
                 }
             };
             if self.conn.is_none() {
-                match self.relay.connect().await {
+                match self.relay.connect(self.shared.finisher.as_ref()).await {
                     Ok(c) => self.conn = Some(c),
                     Err(f) => {
                         tracing::warn!(relay = %self.relay, error = %f.text, "cannot connect");
@@ -400,7 +414,7 @@ impl Lane {
             let store = &*self.shared.store;
             let worker = self.shared.worker.name.as_str();
             let id = row.id;
-            let outcome = transact(&mut self.conn, &envelope, &body, |then| {
+            let outcome = transact(&mut self.conn, &envelope, &body, id, |then| {
                 record::hand_over(store, worker, earlier, id, then)
             })
             .await;

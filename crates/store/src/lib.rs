@@ -501,6 +501,11 @@ pub trait Store: Send + Sync {
         Ok(self.record_outbox(worker, &[mark]).await?.contains(&true))
     }
 
+    /// Of the rows `ids`, those whose hand-over `worker` recorded (whether
+    /// or not they were settled as sent since): what a finisher completes
+    /// after its sender died.
+    async fn outbox_handed(&self, worker: &str, ids: &[i64]) -> Result<Vec<i64>, StoreError>;
+
     /// The workers that hold claims now (their rows are `sending`).
     async fn outbox_claimers(&self) -> Result<Vec<String>, StoreError>;
 

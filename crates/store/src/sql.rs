@@ -1066,6 +1066,14 @@ macro_rules! impl_store {
                 self.mailing_record_outbox_then(worker, marks, then).await
             }
 
+            async fn outbox_handed(
+                &self,
+                worker: &str,
+                ids: &[i64],
+            ) -> Result<Vec<i64>, StoreError> {
+                self.mailing_outbox_handed(worker, ids).await
+            }
+
             async fn outbox_claimers(&self) -> Result<Vec<String>, StoreError> {
                 self.mailing_outbox_claimers().await
             }

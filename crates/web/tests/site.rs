@@ -1444,6 +1444,9 @@ impl Store for BrokenStore {
     ) -> Result<Vec<bool>, hfr_store::StoreError> {
         Err(broken())
     }
+    async fn outbox_handed(&self, _: &str, _: &[i64]) -> Result<Vec<i64>, hfr_store::StoreError> {
+        Err(broken())
+    }
     async fn outbox_claimers(&self) -> Result<Vec<String>, hfr_store::StoreError> {
         Err(broken())
     }

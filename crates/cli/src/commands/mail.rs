@@ -1,6 +1,7 @@
 //! `hfr mail`: the outbox, as an operator sees it.
 
 use std::collections::BTreeMap;
+use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 use hfr_store::OutboxState;
@@ -53,6 +54,16 @@ enum MailCommand {
         #[arg(long)]
         confirmed: bool,
     },
+    /// The finisher of a sender (started by `mail send` and `serve`, not by
+    /// hand): reads the sender's connections and hand-overs on its standard
+    /// input and, when the sender dies, completes the mails the store
+    /// counts as handed to the relay.
+    #[command(hide = true)]
+    Finisher {
+        #[arg(long)]
+        worker: String,
+    },
+
     /// Queued, sending, sent, failed and retrying counts per message.
     Status {
         /// As JSON.
@@ -62,6 +73,40 @@ enum MailCommand {
         #[arg(long, value_name = "MESSAGE_KEY")]
         failures: Option<String>,
     },
+}
+
+/// Starts the finisher of sender `worker` (this binary, `mail finisher`,
+/// with the same archive): see `hfr_mail::deliver::finisher`. Without one
+/// (it cannot be started) delivery goes on, with a warning.
+pub(crate) fn spawn_finisher(
+    db: Option<&str>,
+    worker: &str,
+) -> Option<std::sync::Arc<hfr_mail::deliver::finisher::Finisher>> {
+    let started = (|| -> std::io::Result<_> {
+        let pair = hfr_mail::deliver::finisher::pair()?;
+        let mut command = std::process::Command::new(std::env::current_exe()?);
+        command
+            .args(["mail", "finisher", "--worker", worker])
+            .stdin(std::process::Stdio::from(pair.finisher))
+            .stdout(std::process::Stdio::null());
+        // The archive through the environment, not the command line, where
+        // a PostgreSQL password would show in `ps`.
+        match db {
+            Some(db) => command.env("HFR_DB", db),
+            None => command.env_remove("HFR_DB"),
+        };
+        let mut child = command.spawn()?;
+        // Reap it when it ends (with this process or after it).
+        std::thread::spawn(move || child.wait());
+        Ok(hfr_mail::deliver::finisher::Finisher::new(pair.sender))
+    })();
+    match started {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot start the mail finisher: a sender killed during a hand-over may lose that mail");
+            None
+        }
+    }
 }
 
 #[derive(Default, serde::Serialize)]
@@ -91,8 +136,12 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
             worker.backoff = chrono::Duration::seconds(i64::from(backoff));
             worker.connections = connections.clamp(1, 64);
             worker.lease = chrono::Duration::seconds(i64::from(lease.max(10)));
+            let finisher = spawn_finisher(db, &worker.name);
             let mut delivery =
                 hfr_mail::deliver::Delivery::new(store.clone(), sender, secret, relay, worker);
+            if let Some(f) = finisher {
+                delivery = delivery.with_finisher(f);
+            }
             let stop = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
@@ -105,6 +154,19 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
                 "sent {}, to retry {}, failed {}, taken over by another sender {}",
                 total.sent, total.retrying, total.failed, total.lost
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        MailCommand::Finisher { worker } => {
+            let socket = std::io::stdin().as_fd().try_clone_to_owned()?;
+            let done = hfr_mail::deliver::finisher::serve(socket, store, &worker).await?;
+            if done.pending > 0 {
+                tracing::warn!(
+                    worker,
+                    pending = done.pending,
+                    completed = done.completed,
+                    "the sender stopped during hand-overs: completed those it had recorded"
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         MailCommand::Subscribe {

@@ -76,8 +76,12 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
         let mut worker = hfr_mail::deliver::Worker::new(hfr_mail::deliver::worker_name());
         worker.connections = args.connections.clamp(1, 64);
         println!("hfr: delivering mail through {relay}");
+        let finisher = super::mail::spawn_finisher(db, &worker.name);
         let mut delivery =
             hfr_mail::deliver::Delivery::new(store.clone(), sender.clone(), secret, relay, worker);
+        if let Some(f) = finisher {
+            delivery = delivery.with_finisher(f);
+        }
         let stop = stopped();
         work.push(tokio::spawn(async move {
             // A failing store or relay is logged and tried again: the site

@@ -28,6 +28,8 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use std::os::fd::AsFd;
+
 use hfr_store::AfterCommit;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -39,6 +41,7 @@ use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::Error as SmtpError;
 
+use super::finisher::{Finisher, Link};
 use super::DeliveryError;
 
 /// How long one SMTP step (connecting, a command, the message) may take.
@@ -127,7 +130,10 @@ impl Relay {
     /// ([`Relay::tcp`]), with TCP_NODELAY: the end line of a message is a
     /// small write of its own (see [`transact`]), and with Nagle's algorithm
     /// it would wait for the relay's delayed ACK, some 40 ms per message.
-    pub(super) async fn connect(&self) -> Result<Connection, Failure> {
+    pub(super) async fn connect(
+        &self,
+        finisher: Option<&Arc<Finisher>>,
+    ) -> Result<Connection, Failure> {
         let hello = ClientId::default();
         let tls = |host: &str| TlsParameters::new(host.to_string());
         let mut raw = None;
@@ -163,7 +169,15 @@ impl Relay {
         if let Some(credentials) = &self.credentials {
             step(conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)).await?;
         }
-        Ok(Connection { smtp: conn, raw })
+        let link = match (&raw, finisher) {
+            (Some(tcp), Some(f)) => f.register(tcp.0.as_fd()),
+            _ => None,
+        };
+        Ok(Connection {
+            smtp: conn,
+            raw,
+            link,
+        })
     }
 }
 
@@ -215,6 +229,8 @@ pub(super) struct Connection {
     /// hfr writes message bodies and end lines on it (see [`transact`]).
     /// None under TLS.
     raw: Option<SharedTcp>,
+    /// The finisher's duplicate of `raw`, when there is a finisher.
+    link: Option<Link>,
 }
 
 /// A TCP connection that lettre and hfr both use: lettre for the commands
@@ -405,6 +421,7 @@ pub(super) async fn transact<H, F>(
     conn: &mut Option<Connection>,
     envelope: &Envelope,
     body: &[u8],
+    row: i64,
     hand_over: H,
 ) -> Transaction
 where
@@ -452,14 +469,30 @@ where
             }
         })
     };
+    // The finisher completes the hand-over should this process die from
+    // here on (see `finisher`).
+    if let Some(link) = conn.as_ref().and_then(|c| c.link.as_ref()) {
+        link.pending(row, end);
+    }
     if let Err(e) = hand_over(then).await {
+        if let (HandOverRefused::Lost, Some(link)) =
+            (&e, conn.as_ref().and_then(|c| c.link.as_ref()))
+        {
+            // Not recorded, so the end line was not written: nothing to finish.
+            link.done();
+        }
         drop_connection(conn).await;
         return Transaction::NotHandedOver(e);
     }
     let rest = &end[written.load(Ordering::Acquire).min(end.len())..];
     let sent = match tokio::time::timeout(STEP_TIMEOUT, raw.write_all(rest)).await {
         Ok(Ok(())) => match conn.as_mut() {
-            Some(c) => step(c.smtp.read_response()).await.map(|_| ()),
+            Some(c) => {
+                if let Some(link) = &c.link {
+                    link.done();
+                }
+                step(c.smtp.read_response()).await.map(|_| ())
+            }
             None => Err(Failure::temporary("no connection")),
         },
         Ok(Err(e)) => Err(broken("writing the end of the message", e.to_string())),

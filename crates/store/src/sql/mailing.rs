@@ -243,6 +243,11 @@ pub(super) const RELEASE_UNHANDED: &str = "UPDATE outbox SET state = 'queued', \
      next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL \
      WHERE state = 'sending' AND claimed_by = $1 AND handed_at IS NULL";
 
+/// `$1` id, `$2` worker: the row if `worker` recorded its hand-over (a
+/// released row keeps its claimer and hand-over time).
+pub(super) const SELECT_HANDED: &str =
+    "SELECT id FROM outbox WHERE id = $1 AND claimed_by = $2 AND handed_at IS NOT NULL";
+
 pub(super) const SELECT_CLAIMERS: &str = "SELECT DISTINCT claimed_by AS value FROM outbox \
      WHERE state = 'sending' AND claimed_by IS NOT NULL ORDER BY claimed_by";
 
@@ -913,6 +918,23 @@ macro_rules! impl_mailing {
                     .await?;
                 applied.push(false);
                 Ok(applied)
+            }
+
+            async fn mailing_outbox_handed(
+                &self,
+                worker: &str,
+                ids: &[i64],
+            ) -> Result<Vec<i64>, StoreError> {
+                let mut handed = Vec::new();
+                for id in ids {
+                    let row: Option<i64> = sqlx::query_scalar(mailing::SELECT_HANDED)
+                        .bind(*id)
+                        .bind(worker)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    handed.extend(row);
+                }
+                Ok(handed)
             }
 
             async fn mailing_outbox_claimers(&self) -> Result<Vec<String>, StoreError> {
