@@ -72,6 +72,9 @@ enum Command {
     /// Write the whole site as static files (same HTML), for a mirror.
     ExportSite(commands::export_site::Args),
 
+    /// Write one alert in a format other tools read: `hfr export csaf ID`.
+    Export(commands::export::Args),
+
     /// Queue an alert's mail for the confirmed subscribers who asked for it.
     ///
     /// The first publication of an alert queues the HotFix Alert mail; a
@@ -137,6 +140,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Edit(args) => commands::edit::run(args, db.as_deref()).await,
         Command::Serve(args) => commands::serve::run(args, db.as_deref()).await,
         Command::ExportSite(args) => commands::export_site::run(args, db.as_deref()).await,
+        Command::Export(args) => commands::export::run(args, db.as_deref()).await,
         Command::Publish(args) => commands::publish::run(args, db.as_deref()).await,
         Command::Weekly(args) => commands::weekly::run(args, db.as_deref()).await,
         Command::Mail(args) => commands::mail::run(args, db.as_deref()).await,

@@ -315,6 +315,68 @@ fn alerts_in_json_go_from_one_archive_to_another() {
     );
 }
 
+#[test]
+fn alerts_go_out_as_csaf_and_come_back_the_same() {
+    let a = Archive::new();
+    a.ok(&["import", "-q", s(&fixture("ms05-999.txt"))]);
+    let shown = a.ok(&["show", "--json", "MS05-999"]);
+
+    // To stdout, and into a directory under CSAF's file name.
+    let doc: serde_json::Value =
+        serde_json::from_str(&a.ok(&["export", "csaf", "ms05-999"])).expect("JSON");
+    assert_eq!(doc["document"]["tracking"]["id"], "MS05-999");
+    assert_eq!(
+        doc["document"]["publisher"]["namespace"],
+        "http://127.0.0.1:8080"
+    );
+    let dir = a.dir.path().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    let out = a.ok(&[
+        "export",
+        "csaf",
+        "MS05-999",
+        "--out",
+        s(&dir),
+        "--base-url",
+        "https://hfr.example/",
+    ]);
+    assert!(out.contains("written as CSAF"), "{out}");
+    let file = dir.join("ms05-999.json");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(
+        written["document"]["publisher"]["namespace"],
+        "https://hfr.example"
+    );
+    assert_eq!(
+        written["document"]["references"][0]["url"],
+        "https://hfr.example/api/v1/alerts/MS05-999/csaf"
+    );
+
+    // Imported into another archive: the same alert, the CSAF kept as source.
+    let b = Archive::new();
+    let out = b.ok(&["import", s(&file)]);
+    assert!(out.contains("MS05-999: stored as revision 1"), "{out}");
+    assert_eq!(b.ok(&["show", "--json", "MS05-999"]), shown);
+    assert!(b
+        .ok(&["show", "--source", "MS05-999"])
+        .contains("csaf_security_advisory"));
+    assert!(a.ok(&["import", s(&file)]).contains("unchanged"));
+
+    // What is not an advisory, and what is not there, are errors.
+    let meta = b.write(
+        "provider-metadata.json",
+        br#"{"canonical_url": "https://x.example/.well-known/csaf/provider-metadata.json", "metadata_version": "2.0"}"#,
+    );
+    let out = b.hfr(&["import", s(&meta)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("provider's metadata"));
+    let out = a.hfr(&["export", "csaf", "MS99-999"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such alert"));
+    assert_eq!(a.hfr(&["export", "xml", "MS05-999"]).status.code(), Some(2));
+}
+
 /// The demo data `scripts/run` serves: every file goes in, nothing is refused.
 #[test]
 fn the_demo_alerts_import_cleanly() {

@@ -11,6 +11,7 @@ pub mod cvrf;
 pub mod decode;
 pub mod hotfix;
 pub mod json;
+pub mod msrc;
 
 use hfr_model::Alert;
 

@@ -140,3 +140,91 @@ fn one_cve_as_microsoft_published_it() {
     assert_eq!(v.revisions.len(), 2);
     assert_eq!(v.revisions[1].number, "2.0");
 }
+
+/// Broken copies of a real document are refused with the place named: a
+/// download cut short, the right element in the wrong namespace, another
+/// kind of XML, and text that is no XML at all.
+#[test]
+fn broken_copies_are_refused_at_their_place() {
+    let Some(files) = documents() else { return };
+    let Some(jan) = files
+        .iter()
+        .find(|f| f.ends_with("2017/cvrfDocument-2017-Jan.xml"))
+    else {
+        panic!("cvrfDocument-2017-Jan.xml is missing from the data set");
+    };
+    let bytes = std::fs::read(jan).expect("read");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+
+    // Cut inside a remediation, as a download that stopped would be.
+    let in_remediation = text
+        .match_indices("<vuln:Remediation ")
+        .nth(3)
+        .map(|(i, _)| i + 120)
+        .expect("remediations");
+    let cut = &bytes[..in_remediation];
+    let err = parse(cut, "jan.xml").expect_err("cut").to_string();
+    let lines = String::from_utf8_lossy(cut).lines().count();
+    assert!(
+        err.starts_with(&format!("jan.xml: line {lines} column ")),
+        "{err}"
+    );
+    assert!(err.contains("ends inside <vuln:"), "{err}");
+    assert!(err.contains("cut short"), "{err}");
+    assert!(
+        hfr_import::cvrf::detect(cut).is_some(),
+        "still sniffs as CVRF"
+    );
+
+    // Another namespace for the root is refused at the root; for the
+    // vulnerabilities alone (which would otherwise be silently missing),
+    // at the first one.
+    let other = text.replace(
+        "http://www.icasi.org/CVRF/schema/cvrf/1.1",
+        "http://docs.oasis-open.org/csaf/ns/csaf-cvrf/v1.2/cvrf",
+    );
+    let err = parse(other.as_bytes(), "ns.xml")
+        .expect_err("namespace")
+        .to_string();
+    assert!(err.starts_with("ns.xml: line 2 column 1: the root element is {http://docs.oasis-open.org/csaf/ns/csaf-cvrf/v1.2/cvrf}cvrfdoc"), "{err}");
+    assert!(
+        err.contains("http://www.icasi.org/CVRF/schema/cvrf/1.1"),
+        "{err}"
+    );
+    assert!(
+        !sniff(other.as_bytes()),
+        "another namespace is not CVRF 1.1"
+    );
+
+    let vuln_ns = text.replace(
+        "http://www.icasi.org/CVRF/schema/vuln/1.1",
+        "http://www.icasi.org/CVRF/schema/vuln/1.2",
+    );
+    let err = parse(vuln_ns.as_bytes(), "vuln.xml")
+        .expect_err("vuln namespace")
+        .to_string();
+    let first = text
+        .find("<vuln:Vulnerability ")
+        .map(|i| text[..i].matches('\n').count() + 1)
+        .expect("a vulnerability");
+    assert_eq!(
+        err,
+        format!("vuln.xml: line {first}: Vulnerability: in namespace http://www.icasi.org/CVRF/schema/vuln/1.2, which is not one of CVRF 1.1's")
+    );
+
+    let rss = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel/></rss>";
+    let err = parse(rss.as_bytes(), "feed.xml")
+        .expect_err("rss")
+        .to_string();
+    assert!(
+        err.starts_with("feed.xml: line 2 column 1: the root element is rss,"),
+        "{err}"
+    );
+    let err = hfr_import::cvrf::read(b"MS17-010 HotFix Alert", "page.txt")
+        .expect_err("text")
+        .to_string();
+    assert!(
+        err.starts_with("page.txt: neither CVRF XML nor CVRF JSON"),
+        "{err}"
+    );
+}

@@ -5,10 +5,16 @@
 //! leading indentation removed. Facts the pages print as numbers become numbers
 //! (sizes in bytes, rollout times in minutes, dates as ISO `YYYY-MM-DD`); file
 //! and package versions stay strings exactly as written.
+//!
+//! Alerts made from vendor data (Microsoft's monthly CVRF documents) carry
+//! more than the pages did: the release they came from, the vendor's exploit
+//! statement, and per product the severity, impact, CVSS scores and
+//! remediations. Those fields are left out of the JSON when empty, so that an
+//! alert made from a HotFix page serializes exactly as it always has.
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +28,12 @@ pub struct Alert {
     /// when the prose names another id.
     pub id: String,
     /// KB numbers from the identifier line, digits only, in page order.
+    /// For vendor data: the KBs of the vendor fixes, in document order.
     pub kbs: Vec<String>,
+    /// The vendor release the alert belongs to: the id of Microsoft's
+    /// monthly document, e.g. `2017-Mar` (see [`crate::Release`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
     /// HotFix Alert:YYYY/MM/DD日版, the edition date of the alert.
     pub edition: Option<NaiveDate>,
     /// 【登録日】
@@ -33,8 +44,17 @@ pub struct Alert {
     pub severity: Option<Severity>,
     /// 攻撃コードの有無: true when exploit code is public.
     pub exploit_code: Option<bool>,
+    /// The vendor's exploit statement: publicly disclosed, exploited, and
+    /// how likely exploitation is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exploit_status: Option<ExploitStatus>,
     /// 対策
     pub action: Option<Action>,
+    /// Why `action` has its value: the documented default rule that set it
+    /// (see [`ActionRule`]) or `analyst`. Null when the value is as a
+    /// HotFix page printed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_rule: Option<ActionRule>,
     /// 再起動の必要性, per product when the page splits it.
     pub reboot: Vec<Reboot>,
     /// アンインストール: 可/可能 → true, 不可 → false, empty → null.
@@ -64,6 +84,11 @@ pub struct Alert {
     pub vulnerabilities: Vec<Vulnerability>,
     /// 対象プラットフォーム
     pub affected: Vec<Affected>,
+    /// The vendor's facts per affected product: severity, impact, CVSS and
+    /// the remediations (KB, URL, fixed build, restart, supersedence), in
+    /// the vendor's order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ProductFacts>,
     /// DA Lab 適用テストの結果
     pub lab_tests: Vec<LabTest>,
     /// The lab's findings (■ headings under the lab comments).
@@ -89,6 +114,197 @@ pub struct Alert {
     /// Sections this model has no place for, kept with their titles so that no
     /// text is ever dropped.
     pub notes: Vec<Note>,
+    /// The vendor's tags for the component, e.g. `Windows SMB Server`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Who the vendor credits with the finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acknowledgments: Vec<Acknowledgment>,
+    /// The vendor's own revision history of the vulnerability (`1.0`
+    /// "Information published.", `2.0` …), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vendor_revisions: Vec<VendorRevision>,
+}
+
+/// What the vendor says about exploitation, e.g. Microsoft's
+/// `Publicly Disclosed:No;Exploited:No;Latest Software Release:Exploitation
+/// More Likely;Older Software Release:Exploitation More Likely`.
+///
+/// The statement is kept whole in `text` beside the parsed parts, so a key
+/// this model does not know is never lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ExploitStatus {
+    /// `Publicly Disclosed`: the details were public before the fix.
+    pub publicly_disclosed: Option<bool>,
+    /// `Exploited`: attacks were seen.
+    pub exploited: Option<bool>,
+    /// `Latest Software Release`: exploitability on the newest release.
+    pub latest_release: Option<Exploitability>,
+    /// `Older Software Release`: exploitability on older releases.
+    pub older_release: Option<Exploitability>,
+    /// `DOS`: for a denial of service, whether it is `Permanent` or
+    /// `Temporary` (`N/A` otherwise), as written.
+    pub dos: Option<String>,
+    /// The statement as the vendor wrote it.
+    pub text: String,
+}
+
+impl ExploitStatus {
+    /// Reads Microsoft's `Key:Value;Key:Value` statement. Returns the parts
+    /// it understood and, separately, the pairs it did not (unknown keys,
+    /// values it cannot read), for the importer to report; `text` keeps the
+    /// whole statement either way.
+    pub fn parse(text: &str) -> (ExploitStatus, Vec<String>) {
+        let mut out = ExploitStatus {
+            text: text.trim().to_string(),
+            ..ExploitStatus::default()
+        };
+        let mut unknown = Vec::new();
+        let yes_no = |v: &str| match v.to_ascii_lowercase().as_str() {
+            "yes" => Some(Some(true)),
+            "no" => Some(Some(false)),
+            "n/a" | "" => Some(None),
+            _ => None,
+        };
+        for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((key, value)) = part.split_once(':') else {
+                unknown.push(part.to_string());
+                continue;
+            };
+            let value = value.trim();
+            let known = match key.trim().to_ascii_lowercase().as_str() {
+                "publicly disclosed" => yes_no(value).map(|v| out.publicly_disclosed = v),
+                "exploited" => yes_no(value).map(|v| out.exploited = v),
+                "latest software release" => {
+                    Exploitability::parse(value).map(|v| out.latest_release = Some(v))
+                }
+                "older software release" => {
+                    Exploitability::parse(value).map(|v| out.older_release = Some(v))
+                }
+                "dos" => {
+                    out.dos = Some(value.to_string());
+                    Some(())
+                }
+                _ => None,
+            };
+            if known.is_none() {
+                unknown.push(part.to_string());
+            }
+        }
+        (out, unknown)
+    }
+
+    /// `Exploited:Yes`, or exploitation detected on any release.
+    pub fn is_exploited(&self) -> bool {
+        self.exploited == Some(true) || self.any_release(Exploitability::Detected)
+    }
+
+    /// The latest or the older release is assessed as `level`.
+    pub fn any_release(&self, level: Exploitability) -> bool {
+        self.latest_release == Some(level) || self.older_release == Some(level)
+    }
+}
+
+/// The vendor's facts for one affected product of one vulnerability.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ProductFacts {
+    /// The vendor's product id, e.g. MSRC's `10816`; `10384-10481` is
+    /// component 10384 on platform 10481.
+    pub id: String,
+    /// The product name exactly as the vendor wrote it (double spaces and
+    /// all: matching it to the product catalogue is a separate step).
+    pub name: String,
+    /// The product family the vendor lists it under, e.g. `Windows`,
+    /// `Microsoft Office`.
+    pub family: Option<String>,
+    /// The vendor's rating for this product.
+    pub severity: Option<Severity>,
+    /// The rating as written (`Critical`, and also `None`, which has no
+    /// level).
+    pub vendor_severity: Option<String>,
+    /// The impact, where the pages' vocabulary has a word for it.
+    pub impact: Option<Impact>,
+    /// The impact as written, e.g. `Security Feature Bypass`.
+    pub vendor_impact: Option<String>,
+    /// The CVSS scores for this product.
+    pub cvss: Option<Cvss>,
+    /// What fixes or mitigates it on this product, in the vendor's order.
+    pub remediations: Vec<Remediation>,
+}
+
+/// A CVSS score set. Scores are `f64` so that `8.1` stays `8.1` in every
+/// JSON rendering of the alert.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Cvss {
+    pub base: Option<f64>,
+    pub temporal: Option<f64>,
+    pub environmental: Option<f64>,
+    /// The vector, e.g. `CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C`.
+    pub vector: Option<String>,
+}
+
+/// One vendor remediation for a product: an update to install (with its
+/// KB, where to get it, what it replaces, whether it restarts), a
+/// workaround, a mitigation, or a known issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Remediation {
+    pub kind: RemediationKind,
+    /// The KB number, digits only, when the vendor names the remedy by its
+    /// KB (Microsoft's vendor fixes and known issues).
+    #[serde(default)]
+    pub kb: Option<String>,
+    /// The description when it is not a KB number: `Click to Run`,
+    /// `Release Notes`, or prose.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The first build that has the fix, as written: a build number, a
+    /// package version or a URL, so it is never interpreted here.
+    #[serde(default)]
+    pub fixed_build: Option<String>,
+    #[serde(default)]
+    pub restart_required: Option<RestartRequired>,
+    /// What the update replaces, as written (Microsoft spells it
+    /// `Supercedence`), e.g. `MS16-110, 3187754` or `4019114; 4035038`.
+    #[serde(default)]
+    pub supersedence: Option<String>,
+    /// The ids in `supersedence`: bulletin ids (`MS16-110`) and KB numbers
+    /// (`KB3187754`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supersedes: Vec<String>,
+    /// The kind of update, e.g. `Security Update`, `Monthly Rollup`,
+    /// `Security Only`.
+    #[serde(default)]
+    pub sub_type: Option<String>,
+    /// Files the vendor lists as changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affected_files: Vec<String>,
+}
+
+/// Someone the vendor credits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Acknowledgment {
+    /// Names and affiliations as text.
+    pub names: Vec<String>,
+    pub organizations: Vec<String>,
+    pub urls: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// One entry of a vendor's revision history (of a vulnerability, or of a
+/// release document).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct VendorRevision {
+    /// As written: `1.0`, `2.0` for vulnerabilities, `7` for documents.
+    pub number: String,
+    pub date: Option<DateTime<Utc>>,
+    pub description: String,
 }
 
 /// 再起動の必要性 for one product (or for the whole fix when `product` is null).
@@ -359,14 +575,16 @@ impl Alert {
     }
 
     /// Every product name the alert concerns: affected software, then the
-    /// products named in per-product reboot rows, without repeats.
+    /// products named in per-product reboot rows, then the vendor's product
+    /// names, without repeats.
     pub fn products(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let names = self
             .affected
             .iter()
             .map(|a| a.software.as_str())
-            .chain(self.reboot.iter().filter_map(|r| r.product.as_deref()));
+            .chain(self.reboot.iter().filter_map(|r| r.product.as_deref()))
+            .chain(self.products.iter().map(|p| p.name.as_str()));
         for name in names {
             let name = name.trim();
             if !name.is_empty() && !out.iter().any(|o| o == name) {
@@ -380,6 +598,25 @@ impl Alert {
     /// its registration date.
     pub fn date(&self) -> Option<NaiveDate> {
         self.edition.or(self.registered).or(self.updated)
+    }
+
+    /// Records an analyst's choice of action (or its removal): the rule
+    /// becomes [`ActionRule::Analyst`], which imports leave alone.
+    pub fn set_action_by_analyst(&mut self, action: Option<Action>) {
+        self.action = action;
+        self.action_rule = Some(ActionRule::Analyst);
+    }
+
+    /// Before a re-imported alert replaces `current`: keeps the analyst's
+    /// action if there was one, so a vendor's new version of the document
+    /// changes facts, not decisions. Returns whether it did.
+    pub fn keep_analyst_action(&mut self, current: &Alert) -> bool {
+        if current.action_rule != Some(ActionRule::Analyst) {
+            return false;
+        }
+        self.action = current.action;
+        self.action_rule = current.action_rule;
+        true
     }
 }
 
@@ -437,6 +674,98 @@ mod tests {
         }
         assert!(obj["severity"].is_null());
         assert_eq!(obj["packages"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn vendor_keys_appear_only_when_set() {
+        let v = serde_json::to_value(Alert::default()).unwrap();
+        for key in [
+            "release",
+            "exploit_status",
+            "action_rule",
+            "products",
+            "tags",
+            "acknowledgments",
+            "vendor_revisions",
+        ] {
+            assert!(v.get(key).is_none(), "{key} in a page alert");
+        }
+        let a = Alert {
+            release: Some("2099-Jan".into()),
+            action_rule: Some(ActionRule::Exploited),
+            products: vec![ProductFacts {
+                id: "11".into(),
+                name: "Example Server 1.0".into(),
+                cvss: Some(Cvss {
+                    base: Some(8.1),
+                    ..Cvss::default()
+                }),
+                remediations: vec![Remediation {
+                    kind: RemediationKind::VendorFix,
+                    kb: Some("9900001".into()),
+                    description: None,
+                    url: None,
+                    fixed_build: Some("10.0.1".into()),
+                    restart_required: Some(RestartRequired::Maybe),
+                    supersedence: None,
+                    supersedes: vec![],
+                    sub_type: None,
+                    affected_files: vec![],
+                }],
+                ..ProductFacts::default()
+            }],
+            ..Alert::default()
+        };
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["release"], "2099-Jan");
+        assert_eq!(v["action_rule"], "exploited");
+        assert_eq!(v["products"][0]["cvss"]["base"], 8.1);
+        let r = &v["products"][0]["remediations"][0];
+        assert_eq!(r["kind"], "vendor_fix");
+        assert_eq!(r["restart_required"], "maybe");
+        assert!(r.get("supersedes").is_none() && r.get("affected_files").is_none());
+        let back: Alert = serde_json::from_value(v).unwrap();
+        assert_eq!(back, a);
+        assert_eq!(a.products(), vec!["Example Server 1.0"]);
+    }
+
+    #[test]
+    fn exploit_statements_read_with_unknown_parts_reported() {
+        let (s, unknown) = ExploitStatus::parse(
+            "Publicly Disclosed:Yes;Exploited:No;Latest Software Release:Exploitation More Likely;Older Software Release:N/A;DOS:Temporary;",
+        );
+        assert!(unknown.is_empty(), "{unknown:?}");
+        assert_eq!(s.publicly_disclosed, Some(true));
+        assert_eq!(s.exploited, Some(false));
+        assert_eq!(s.latest_release, Some(Exploitability::MoreLikely));
+        assert_eq!(s.older_release, Some(Exploitability::NotApplicable));
+        assert_eq!(s.dos.as_deref(), Some("Temporary"));
+        assert!(s.text.ends_with("DOS:Temporary;"));
+        assert!(!s.is_exploited());
+        assert!(s.any_release(Exploitability::MoreLikely));
+        let (s, unknown) = ExploitStatus::parse("Exploited:Maybe;Weather:Fine;junk");
+        assert_eq!(s.exploited, None);
+        assert_eq!(unknown, ["Exploited:Maybe", "Weather:Fine", "junk"]);
+        let (s, _) = ExploitStatus::parse("Older Software Release:Exploitation Detected");
+        assert!(s.is_exploited());
+    }
+
+    #[test]
+    fn an_analysts_action_outlives_a_reimport() {
+        let mut stored = Alert {
+            action: Some(Action::ApplySoon),
+            action_rule: Some(ActionRule::CriticalOrImportant),
+            ..Alert::default()
+        };
+        let mut incoming = stored.clone();
+        incoming.action = Some(Action::ApplyNow);
+        incoming.action_rule = Some(ActionRule::Exploited);
+        assert!(!incoming.clone().keep_analyst_action(&stored));
+        stored.set_action_by_analyst(Some(Action::WaitForSp));
+        assert_eq!(stored.action_rule, Some(ActionRule::Analyst));
+        assert!(incoming.keep_analyst_action(&stored));
+        assert_eq!(incoming.action, Some(Action::WaitForSp));
+        assert_eq!(incoming.action_rule, Some(ActionRule::Analyst));
     }
 
     #[test]

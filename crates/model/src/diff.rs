@@ -90,6 +90,13 @@ pub fn section_label(key: &str) -> &str {
         "tool_display" => "UpdateEXPERT上の表示",
         "additions" => "追加情報",
         "notes" => "その他の情報",
+        "release" => "リリース",
+        "exploit_status" => "悪用の状況",
+        "action_rule" => "対策の根拠",
+        "products" => "製品ごとの情報",
+        "tags" => "コンポーネント",
+        "acknowledgments" => "謝辞",
+        "vendor_revisions" => "ベンダの更新履歴",
         other => other,
     }
 }

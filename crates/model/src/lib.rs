@@ -16,18 +16,27 @@
 //!
 //! The canonical JSON keys follow `hotfix-alert-model.md`; every key is always
 //! present in serialized output (`null` or `[]` when the page did not say), so
-//! consumers see one fixed shape.
+//! consumers see one fixed shape. The exception is the keys only vendor data
+//! fills (`release`, `exploit_status`, `action_rule`, `products`, `tags`,
+//! `acknowledgments`, `vendor_revisions`): they are left out when empty, so
+//! the JSON of an alert made from a HotFix page did not change when they
+//! were added.
+//!
+//! A vendor's monthly document is also a [`Release`], which lists the alerts
+//! it became.
 
 mod alert;
 pub mod catalogue;
 pub mod diff;
 mod enums;
 pub mod present;
+pub mod release;
 pub mod revision;
 pub mod subscription;
 
 pub use alert::*;
 pub use enums::*;
+pub use release::{Release, ReleaseAlert};
 
 /// Version of the canonical JSON shape. Bumped when a key changes meaning or
 /// disappears; adding a key does not bump it.

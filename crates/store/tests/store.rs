@@ -425,6 +425,57 @@ fn rich_alert(id: &str) -> Alert {
             title: "その他".into(),
             text: "unmodelled".into(),
         }],
+        // The vendor-data sections; the product is named like an affected
+        // one so the alert's product list stays the same.
+        release: Some("2004-Nov".into()),
+        exploit_status: Some(ExploitStatus {
+            publicly_disclosed: Some(false),
+            exploited: Some(true),
+            latest_release: Some(Exploitability::Detected),
+            older_release: None,
+            dos: Some("N/A".into()),
+            text: "Publicly Disclosed:No;Exploited:Yes;Latest Software Release:Exploitation Detected;DOS:N/A".into(),
+        }),
+        action_rule: Some(ActionRule::Analyst),
+        products: vec![ProductFacts {
+            id: "10001".into(),
+            name: "ISA Server 2000".into(),
+            family: Some("Server Software".into()),
+            severity: Some(Severity::Critical),
+            vendor_severity: Some("Critical".into()),
+            impact: Some(Impact::Spoofing),
+            vendor_impact: Some("Spoofing".into()),
+            cvss: Some(Cvss {
+                base: Some(8.1),
+                temporal: Some(7.3),
+                environmental: None,
+                vector: Some("CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H".into()),
+            }),
+            remediations: vec![Remediation {
+                kind: RemediationKind::VendorFix,
+                kb: Some("888258".into()),
+                description: None,
+                url: Some("https://example.invalid/kb888258".into()),
+                fixed_build: Some("3.0.1200.408".into()),
+                restart_required: Some(RestartRequired::Maybe),
+                supersedence: Some("MS03-001, 810000".into()),
+                supersedes: vec!["MS03-001".into(), "KB810000".into()],
+                sub_type: Some("Security Update".into()),
+                affected_files: vec![],
+            }],
+        }],
+        tags: vec!["ISA Server".into()],
+        acknowledgments: vec![Acknowledgment {
+            names: vec!["A. Finder".into()],
+            organizations: vec![],
+            urls: vec!["https://example.invalid/finder".into()],
+            description: None,
+        }],
+        vendor_revisions: vec![VendorRevision {
+            number: "1.0".into(),
+            date: Some(DateTime::<Utc>::from_timestamp(1_100_044_800, 0).expect("a date")),
+            description: "Information published.".into(),
+        }],
     }
 }
 

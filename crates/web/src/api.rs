@@ -4,7 +4,7 @@ use axum::body::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use hfr_model::diff::{changed_sections, Change};
 use hfr_model::{Action, Severity};
-use hfr_store::{AlertFilter, AlertSummary, SourceKind};
+use hfr_store::{AlertFilter, AlertSummary, RevisionInfo, SourceKind, StoredAlert};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -185,6 +185,74 @@ pub(crate) async fn alert(st: &AppState, id: &str, revision: Option<i64>) -> Res
         Kind::Json,
         Some(stored.recorded_at),
     ))
+}
+
+/// `GET /api/v1/alerts/{id}/csaf`: the alert (current, or `?revision=N`)
+/// as a CSAF 2.0 security advisory, versioned by the archive's revisions.
+pub(crate) async fn csaf(st: &AppState, id: &str, revision: Option<i64>) -> Result<Doc, AppError> {
+    let stored = match revision {
+        None => st.store.get(id).await?,
+        Some(n) => st.store.get_revision(id, n).await?,
+    };
+    let stored = stored.ok_or(AppError::NotFound)?;
+    let history = st.store.history(&stored.alert.id).await?;
+    let doc = csaf_document(&st.base, &stored, &history);
+    Ok(Doc::new(
+        serde_json::to_vec(&doc)?,
+        Kind::Json,
+        Some(stored.recorded_at),
+    ))
+}
+
+/// The CSAF document of a stored alert revision, as the API serves it and
+/// `hfr export csaf` writes it: one function, so that both give the same
+/// document for the same archive and base URL.
+///
+/// The publisher's namespace is the site's base URL; the document's `self`
+/// reference is its API URL; the revision history is the archive's, up to
+/// `stored`, each revision summarized by the sections it changed.
+pub fn csaf_document(base_url: &str, stored: &StoredAlert, history: &[RevisionInfo]) -> Value {
+    let base = base_url.trim().trim_end_matches('/');
+    // The schema wants an absolute URI; a bare path (or nothing) is no
+    // publisher's namespace, so such a site says it has none of its own.
+    let absolute = base.split_once("://").is_some_and(|(s, rest)| {
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) && !rest.is_empty()
+    });
+    let namespace = if absolute {
+        base
+    } else {
+        "https://hfr.invalid"
+    };
+    let revisions = history
+        .iter()
+        .filter(|h| h.revision <= stored.revision)
+        .map(|h| {
+            let sections = changed_sections(&h.changes);
+            let summary = if sections.is_empty() {
+                None
+            } else {
+                let labels: Vec<&str> = sections
+                    .iter()
+                    .map(|s| hfr_model::diff::section_label(s))
+                    .collect();
+                Some(format!("更新: {}", labels.join("、")))
+            };
+            hfr_csaf::Revision {
+                recorded_at: h.recorded_at,
+                updated: h.updated,
+                summary,
+            }
+        })
+        .collect();
+    let options = hfr_csaf::Options {
+        revisions,
+        self_url: absolute.then(|| format!("{base}/api/v1/alerts/{}/csaf", seg(&stored.alert.id))),
+    };
+    hfr_csaf::to_csaf(
+        &stored.alert,
+        &hfr_csaf::Publisher::new(namespace),
+        &options,
+    )
 }
 
 #[derive(Serialize)]

@@ -13,6 +13,7 @@
 //! api/v1/alerts.json             the whole listing in one page
 //! api/v1/alerts/MS04-035.json    the alert (as /api/v1/alerts/MS04-035)
 //! api/v1/alerts/MS04-035/revisions.json
+//! api/v1/alerts/MS04-035/csaf.json    the alert as a CSAF 2.0 advisory
 //! api/v1/products.json, api/v1/openapi.json
 //! ```
 
@@ -164,6 +165,11 @@ pub(crate) async fn export_site(st: AppState, dir: &Path) -> Result<ExportSummar
         w.doc(
             &format!("api/v1/alerts/{id}/revisions.json"),
             api::revisions_doc(&history),
+        )
+        .await?;
+        w.write(
+            &format!("api/v1/alerts/{id}/csaf.json"),
+            &serde_json::to_vec(&api::csaf_document(&st.base, &current, &history))?,
         )
         .await?;
         for h in &history {

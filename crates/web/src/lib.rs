@@ -35,6 +35,7 @@ mod routes;
 mod state;
 mod subscribe;
 
+pub use api::csaf_document;
 pub use error::WebError;
 pub use export::ExportSummary;
 

@@ -61,6 +61,8 @@ pub(crate) fn router(st: AppState) -> Router {
         .route("/api/v1/alerts", get(api_list))
         .route("/api/v1/alerts.json", get(api_list))
         .route("/api/v1/alerts/{id}", get(api_alert))
+        .route("/api/v1/alerts/{id}/csaf", get(api_csaf))
+        .route("/api/v1/alerts/{id}/csaf.json", get(api_csaf))
         .route("/api/v1/alerts/{id}/revisions", get(api_revisions))
         .route("/api/v1/alerts/{id}/revisions.json", get(api_revisions))
         .route("/api/v1/products", get(api_products))
@@ -402,6 +404,20 @@ async fn api_alert(
     let r = async {
         let (id, revision) = id_and_revision(id, q.as_deref(), false)?;
         api::alert(&st, api_id(&id), revision).await
+    };
+    cached(&st, &uri, &headers, Face::Api, r).await
+}
+
+async fn api_csaf(
+    State(st): State<AppState>,
+    uri: Uri,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let r = async {
+        let (id, revision) = id_and_revision(id, q.as_deref(), false)?;
+        api::csaf(&st, &id, revision).await
     };
     cached(&st, &uri, &headers, Face::Api, r).await
 }

@@ -964,6 +964,50 @@ async fn the_api_answers_the_canonical_json_of_the_model() {
     assert!(!r.text().contains("/secret/path"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_answers_each_alert_as_csaf_that_imports_back() {
+    let site = start().await;
+    for path in [
+        "/api/v1/alerts/MS04-035/csaf",
+        "/api/v1/alerts/ms04-035/csaf",
+        "/api/v1/alerts/MS04-035/csaf.json",
+    ] {
+        let r = get(&site, path).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        let doc = r.json();
+        assert_eq!(doc["document"]["category"], "csaf_security_advisory");
+        assert_eq!(doc["document"]["tracking"]["id"], "MS04-035");
+        let (back, warnings) = hfr_csaf::from_csaf(&doc).unwrap();
+        assert_eq!(back, full_alert(), "{path}");
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+    // Versioned by the archive's revisions, each summarized.
+    let doc = get(&site, "/api/v1/alerts/MS05-017/csaf").await.json();
+    let tracking = &doc["document"]["tracking"];
+    assert_eq!(tracking["version"], "2");
+    let history = tracking["revision_history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history[1]["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("更新: "));
+    let first = get(&site, "/api/v1/alerts/MS05-017/csaf?revision=1")
+        .await
+        .json();
+    assert_eq!(first["document"]["tracking"]["version"], "1");
+    assert_eq!(hfr_csaf::from_csaf(&first).unwrap().0, revised_alert(false));
+    for (path, status) in [
+        ("/api/v1/alerts/MS99-999/csaf", 404),
+        ("/api/v1/alerts/MS05-017/csaf?revision=7", 404),
+        ("/api/v1/alerts/MS05-017/csaf?revision=0", 400),
+    ] {
+        let r = get(&site, path).await;
+        assert_eq!(r.status, status, "{path}");
+        assert_eq!(r.header("content-type"), Some("application/json"));
+    }
+}
+
 // ----------------------------------------------------------------- HTTP
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1134,6 +1178,7 @@ async fn the_openapi_document_matches_the_server() {
         "/api/v1/alerts",
         "/api/v1/alerts/{id}",
         "/api/v1/alerts/{id}/revisions",
+        "/api/v1/alerts/{id}/csaf",
         "/api/v1/products",
         "/api/v1/openapi.json",
     ] {
@@ -1224,6 +1269,10 @@ async fn the_export_is_what_the_server_serves() {
         (
             "/api/v1/alerts/MS05-017/revisions",
             "api/v1/alerts/MS05-017/revisions.json",
+        ),
+        (
+            "/api/v1/alerts/MS05-017/csaf",
+            "api/v1/alerts/MS05-017/csaf.json",
         ),
         ("/api/v1/alerts?limit=6&offset=0", "api/v1/alerts.json"),
     ] {

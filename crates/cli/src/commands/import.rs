@@ -10,8 +10,9 @@ use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// HotFix Alert pages (text: UTF-8, Shift_JIS or EUC-JP) or alerts in
-    /// hfr's JSON (as `hfr show --json` prints them), told apart by content.
+    /// HotFix Alert pages (text: UTF-8, Shift_JIS or EUC-JP), alerts in
+    /// hfr's JSON (as `hfr show --json` prints them) or CSAF 2.0 advisories
+    /// (any provider's, or `hfr export csaf` output), told apart by content.
     #[arg(required = true, value_name = "PAGE")]
     pages: Vec<PathBuf>,
 

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod edit;
+pub mod export;
 pub mod export_site;
 pub mod history;
 pub mod import;
@@ -44,7 +45,10 @@ pub fn read_page(path: &Path, quiet: bool) -> anyhow::Result<Page> {
         );
     }
     let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read"))?;
-    let parsed = hfr_import::read_document(&bytes, &name)?;
+    let parsed = match read_csaf(&bytes, &name)? {
+        Some(parsed) => parsed,
+        None => hfr_import::read_document(&bytes, &name)?,
+    };
     if !quiet {
         for w in &parsed.warnings {
             eprintln!("warning: {name}: {w}");
@@ -55,4 +59,44 @@ pub fn read_page(path: &Path, quiet: bool) -> anyhow::Result<Page> {
         .map(|b| format!("{b:02x}"))
         .collect();
     Ok(Page { parsed, sha256 })
+}
+
+/// The format name recorded with revisions read from CSAF documents.
+pub const CSAF_FORMAT: &str = "csaf";
+
+/// Reads a CSAF 2.0 advisory (any provider's, or one `hfr export csaf`
+/// wrote), told by its content: JSON with a top-level `document`, or a
+/// provider's metadata or ROLIE feed, which are refused with a message
+/// saying what they are. Anything else is None, for the other readers.
+fn read_csaf(bytes: &[u8], name: &str) -> anyhow::Result<Option<Parsed>> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    if !hfr_import::json::looks_like_json(&head) {
+        return Ok(None);
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(None);
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Ok(None);
+    };
+    if !hfr_csaf::looks_like_csaf(&value) {
+        return Ok(None);
+    }
+    let (alert, warnings) =
+        hfr_csaf::from_csaf(&value).map_err(|e| anyhow::anyhow!("{name}: CSAF {e}"))?;
+    Ok(Some(Parsed {
+        alert,
+        warnings: warnings
+            .into_iter()
+            .map(|w| hfr_import::Warning {
+                line: None,
+                section: format!("CSAF {}", w.pointer),
+                message: w.message,
+            })
+            .collect(),
+        format: CSAF_FORMAT,
+        encoding: "UTF-8",
+        text: text.to_string(),
+    }))
 }

@@ -1,213 +1,24 @@
-//! Microsoft's monthly security-update documents, CVRF 1.1 XML, read into a
-//! faithful, typed copy ([`CvrfDocument`]).
-//!
-//! This is the first of two steps: the document as Microsoft wrote it, with
-//! nothing dropped and nothing interpreted (severities stay "Critical",
-//! exploit status stays its `Publicly Disclosed:No;Exploited:No;…` string,
-//! KB numbers stay the remediation's description). Turning it into alerts is
-//! a separate step, so that the rules for that (which severity wins, what
-//! `action` an exploited CVE gets) are written once, testable on their own,
-//! and shared with the JSON that Microsoft's CVRF API serves, which carries
-//! the same fields.
+//! The CVRF 1.1 XML reader.
 //!
 //! Elements are matched by namespace and local name, so a prefix other than
 //! Microsoft's still reads, and a document in another namespace (or not
-//! CVRF at all) is refused by name. A DTD is refused: MSRC documents have
-//! none, and entity expansion is the classic way to make an XML reader use
-//! unbounded memory.
+//! CVRF at all) is refused by name and place. A DTD is refused: MSRC
+//! documents have none, and entity expansion is the classic way to make an
+//! XML reader use unbounded memory. A document cut short is reported at its
+//! end, with the element it ends inside, since that is what someone looking
+//! at a half-downloaded file needs to know.
 
 use chrono::{DateTime, Utc};
 use roxmltree::{Document, Node, ParsingOptions};
-use serde::Serialize;
 
-/// The CVRF 1.1 namespaces.
-pub const NS_CVRF: &str = "http://www.icasi.org/CVRF/schema/cvrf/1.1";
-pub const NS_PROD: &str = "http://www.icasi.org/CVRF/schema/prod/1.1";
-pub const NS_VULN: &str = "http://www.icasi.org/CVRF/schema/vuln/1.1";
-
-/// The largest document read, in bytes. Microsoft's monthly documents are a
-/// few megabytes; anything this large is not one, and reading it whole would
-/// only use memory.
-pub const MAX_BYTES: usize = 128 * 1024 * 1024;
-
-/// Why bytes are not a CVRF 1.1 document.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CvrfError {
-    #[error("{file}: {size} bytes is larger than a CVRF document may be here ({max} bytes)")]
-    TooLarge {
-        file: String,
-        size: usize,
-        max: usize,
-    },
-    #[error("{file}: not UTF-8 text (byte offset {offset})")]
-    NotText { file: String, offset: usize },
-    #[error("{file}: line {line} column {column}: not well-formed XML: {reason}")]
-    Xml {
-        file: String,
-        line: u32,
-        column: u32,
-        reason: String,
-    },
-    #[error(
-        "{file}: the root element is {found}, not cvrfdoc in the CVRF 1.1 namespace ({NS_CVRF})"
-    )]
-    NotCvrf { file: String, found: String },
-    #[error("{file}: line {line}: {element}: {reason}")]
-    Invalid {
-        file: String,
-        line: u32,
-        element: String,
-        reason: String,
-    },
-}
-
-/// A note: the document's or a vulnerability's (Description, FAQ, Tag, …).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Note {
-    pub title: Option<String>,
-    /// `Type`: General, Details, Description, Summary, FAQ, Legal Disclaimer,
-    /// Other (MSRC also uses Tag and CNA).
-    pub kind: Option<String>,
-    pub audience: Option<String>,
-    pub ordinal: Option<u32>,
-    /// As written: MSRC notes carry HTML.
-    pub text: String,
-}
-
-/// One entry of a revision history.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Revision {
-    pub number: String,
-    pub date: Option<DateTime<Utc>>,
-    pub description: String,
-}
-
-/// A product of the product tree.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Product {
-    pub id: String,
-    /// The FullProductName, e.g. `Windows 10 Version 1607 for x64-based Systems`.
-    pub name: String,
-    /// The branches it sits under, outermost first, as (Type, Name), e.g.
-    /// `[("Vendor", "Microsoft"), ("Product Family", "Windows")]`.
-    pub branches: Vec<(String, String)>,
-    pub cpe: Option<String>,
-}
-
-/// A product status: the products a vulnerability affects, or fixes, ….
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Status {
-    /// `Type`, e.g. `Known Affected`.
-    pub kind: String,
-    pub product_ids: Vec<String>,
-}
-
-/// A threat: its type (Impact, Exploit Status, Target Set, Severity) and
-/// description, for some products (or all, when none are named).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Threat {
-    pub kind: String,
-    pub description: String,
-    pub date: Option<DateTime<Utc>>,
-    pub product_ids: Vec<String>,
-}
-
-/// A CVSS score set for some products.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ScoreSet {
-    pub base: Option<f32>,
-    pub temporal: Option<f32>,
-    pub environmental: Option<f32>,
-    pub vector: Option<String>,
-    pub product_ids: Vec<String>,
-}
-
-/// A remediation: for MSRC, a KB (its description), its URL, what it
-/// supersedes, restart, sub type and fixed build, for some products.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Remediation {
-    /// `Type`: Workaround, Mitigation, Vendor Fix, None Available, Will Not Fix.
-    pub kind: String,
-    pub description: String,
-    pub url: Option<String>,
-    pub date: Option<DateTime<Utc>>,
-    pub entitlement: Option<String>,
-    /// MSRC: the KB this one replaces (spelt `Supercedence` there).
-    pub supercedence: Option<String>,
-    pub restart_required: Option<String>,
-    pub sub_type: Option<String>,
-    pub fixed_build: Option<String>,
-    pub affected_files: Vec<String>,
-    pub product_ids: Vec<String>,
-}
-
-/// An acknowledgment: who found it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Acknowledgment {
-    pub names: Vec<String>,
-    pub organizations: Vec<String>,
-    pub urls: Vec<String>,
-    pub description: Option<String>,
-}
-
-/// One vulnerability (for MSRC, one CVE).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Vulnerability {
-    pub ordinal: Option<u32>,
-    pub title: Option<String>,
-    pub cve: Option<String>,
-    pub notes: Vec<Note>,
-    pub statuses: Vec<Status>,
-    pub threats: Vec<Threat>,
-    pub scores: Vec<ScoreSet>,
-    pub remediations: Vec<Remediation>,
-    pub acknowledgments: Vec<Acknowledgment>,
-    pub revisions: Vec<Revision>,
-}
-
-/// A CVRF 1.1 document as written.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct CvrfDocument {
-    pub title: String,
-    pub document_type: Option<String>,
-    pub publisher: Option<String>,
-    /// `DocumentTracking/Identification/ID`, e.g. `2017-Apr`.
-    pub id: String,
-    pub aliases: Vec<String>,
-    pub status: Option<String>,
-    pub version: Option<String>,
-    pub initial_release: Option<DateTime<Utc>>,
-    pub current_release: Option<DateTime<Utc>>,
-    pub revisions: Vec<Revision>,
-    pub notes: Vec<Note>,
-    pub products: Vec<Product>,
-    pub vulnerabilities: Vec<Vulnerability>,
-}
-
-impl CvrfDocument {
-    /// The product with this id.
-    pub fn product(&self, id: &str) -> Option<&Product> {
-        self.products.iter().find(|p| p.id == id)
-    }
-}
-
-/// Does this look like a CVRF document? (A cheap test for format detection:
-/// the CVRF namespace near the start.)
-pub fn sniff(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(4096)];
-    head.windows(NS_CVRF.len() - 4)
-        .any(|w| w == &NS_CVRF.as_bytes()[..NS_CVRF.len() - 4])
-}
+use super::{
+    check_size, parse_date_time, Acknowledgment, CvrfDocument, CvrfError, Note, Product,
+    Remediation, Revision, ScoreSet, Status, Threat, Vulnerability, NS_CVRF, NS_PROD, NS_VULN,
+};
 
 /// Reads a CVRF 1.1 document; `file` names it in errors.
 pub fn parse(bytes: &[u8], file: &str) -> Result<CvrfDocument, CvrfError> {
-    if bytes.len() > MAX_BYTES {
-        return Err(CvrfError::TooLarge {
-            file: file.to_string(),
-            size: bytes.len(),
-            max: MAX_BYTES,
-        });
-    }
+    check_size(bytes, file)?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| CvrfError::NotText {
         file: file.to_string(),
@@ -217,19 +28,14 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CvrfDocument, CvrfError> {
         allow_dtd: false,
         ..ParsingOptions::default()
     };
-    let doc = Document::parse_with_options(text, options).map_err(|e| {
-        let pos = e.pos();
-        CvrfError::Xml {
+    let doc = Document::parse_with_options(text, options).map_err(|e| xml_error(text, file, &e))?;
+    let root = doc.root_element();
+    if !is(root, NS_CVRF, "cvrfdoc") {
+        let pos = doc.text_pos_at(root.range().start);
+        return Err(CvrfError::NotCvrf {
             file: file.to_string(),
             line: pos.row,
             column: pos.col,
-            reason: e.to_string(),
-        }
-    })?;
-    let root = doc.root_element();
-    if !is(root, NS_CVRF, "cvrfdoc") {
-        return Err(CvrfError::NotCvrf {
-            file: file.to_string(),
             found: describe(root),
         });
     }
@@ -237,19 +43,127 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CvrfDocument, CvrfError> {
     reader.document(root)
 }
 
-/// An `xs:dateTime` (the zone is optional there: none means UTC, as in
-/// MSRC's out-of-band documents) or a bare date.
-fn parse_date_time(s: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
+/// The parser's error, with a place for the errors it reports at 1:1: a
+/// document that ends too early is reported at its end, inside the element
+/// still open there, and a DTD where it starts.
+fn xml_error(text: &str, file: &str, e: &roxmltree::Error) -> CvrfError {
+    let at = |offset: usize| {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
+    };
+    let (line, column, reason) = match e {
+        roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
+            let (line, column) = at(text.len());
+            let reason = match open_elements(text).last() {
+                Some((name, start)) => format!(
+                    "the document ends inside <{name}> (opened at line {}): it was cut short",
+                    at(*start).0
+                ),
+                None => {
+                    "the document ends before its root element closes: it was cut short".to_string()
+                }
+            };
+            (line, column, reason)
+        }
+        roxmltree::Error::DtdDetected => {
+            let (line, column) = text.find("<!DOCTYPE").map_or((1, 1), at);
+            (
+                line,
+                column,
+                "a DTD (<!DOCTYPE …>): CVRF documents have none, and it is not read".to_string(),
+            )
+        }
+        other => {
+            let pos = other.pos();
+            (pos.row, pos.col, other.to_string())
+        }
+    };
+    CvrfError::Xml {
+        file: file.to_string(),
+        line,
+        column,
+        reason,
     }
-    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
-        return Some(t.and_utc());
+}
+
+/// The elements still open at the end of `text`, outermost first, with the
+/// byte offset of each start tag: a plain scan of the tags, enough to say
+/// where a truncated document stops (the text is not well-formed, so the
+/// parser has no tree to ask).
+fn open_elements(text: &str) -> Vec<(String, usize)> {
+    let mut open: Vec<(String, usize)> = Vec::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(lt) = rest.find('<') {
+        let tag = &rest[lt..];
+        let start = offset + lt;
+        let skip_to = |end: &str| tag.find(end).map(|i| i + end.len());
+        let len = if tag.starts_with("<!--") {
+            skip_to("-->")
+        } else if tag.starts_with("<![CDATA[") {
+            skip_to("]]>")
+        } else if tag.starts_with("<?") {
+            skip_to("?>")
+        } else if tag.starts_with("<!") {
+            skip_to(">")
+        } else {
+            let end = tag_end(tag);
+            let name: String = tag[1..]
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+                .collect();
+            match end {
+                Some(end) if tag.starts_with("</") => {
+                    if let Some(i) = open.iter().rposition(|(n, _)| *n == name) {
+                        open.truncate(i);
+                    }
+                    Some(end)
+                }
+                Some(end) => {
+                    if !tag[..end].ends_with("/>") {
+                        open.push((name, start));
+                    }
+                    Some(end)
+                }
+                None => {
+                    // Cut inside the tag itself.
+                    if !tag.starts_with("</") && !name.is_empty() {
+                        open.push((name, start));
+                    }
+                    None
+                }
+            }
+        };
+        match len {
+            Some(len) => {
+                offset = start + len;
+                rest = &text[offset..];
+            }
+            None => break,
+        }
     }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+    open
+}
+
+/// The length of a start or end tag up to and including its `>`, skipping
+/// `>` inside quoted attribute values.
+fn tag_end(tag: &str) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in tag.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, '>') => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn is(n: Node, ns: &str, name: &str) -> bool {
@@ -338,6 +252,22 @@ impl Reader<'_, '_> {
     }
 
     fn document(&self, root: Node) -> Result<CvrfDocument, CvrfError> {
+        // An element in another namespace would be skipped without a word
+        // (a CVRF 1.2 `vuln:Vulnerability` under a 1.1 root reads as no
+        // vulnerabilities at all), so it is refused.
+        for c in root.children().filter(|c| c.is_element()) {
+            let ns = c.tag_name().namespace().unwrap_or("");
+            if ![NS_CVRF, NS_PROD, NS_VULN].contains(&ns) {
+                return Err(self.invalid(
+                    c,
+                    if ns.is_empty() {
+                        "in no namespace, which is not one of CVRF 1.1's".to_string()
+                    } else {
+                        format!("in namespace {ns}, which is not one of CVRF 1.1's")
+                    },
+                ));
+            }
+        }
         let tracking = child(root, NS_CVRF, "DocumentTracking")
             .ok_or_else(|| self.invalid(root, "no DocumentTracking"))?;
         let ident = child(tracking, NS_CVRF, "Identification")
@@ -572,40 +502,78 @@ mod tests {
             d.product("11").map(|p| p.name.as_str()),
             Some("Example Server 1.0")
         );
-        assert!(sniff(SMALL.as_bytes()));
+        assert!(super::super::sniff(SMALL.as_bytes()));
     }
 
     #[test]
-    fn broken_input_is_named() {
-        let cut = &SMALL[..SMALL.len() / 2];
+    fn broken_input_is_named_with_its_place() {
+        // Cut inside the first remediation: reported at the end, inside it.
+        let cut_at = SMALL.find("<vuln:RestartRequired>").unwrap_or(SMALL.len());
+        let cut = &SMALL[..cut_at];
         let err = parse(cut.as_bytes(), "cut.xml").unwrap_err().to_string();
-        assert!(err.starts_with("cut.xml: line "), "{err}");
+        let last_line = cut.lines().count();
+        assert!(
+            err.starts_with(&format!("cut.xml: line {last_line} column ")),
+            "{err}"
+        );
+        assert!(
+            err.contains("ends inside <vuln:Remediation> (opened at line 25)"),
+            "{err}"
+        );
+        // Cut inside a tag.
+        let cut = &SMALL[..SMALL.find("Type=\"Severity\"").unwrap_or(0)];
+        let err = parse(cut.as_bytes(), "tag.xml").unwrap_err().to_string();
+        assert!(err.contains("ends inside <vuln:Threat>"), "{err}");
+
         let other = SMALL.replace("CVRF/schema/cvrf/1.1", "CVRF/schema/cvrf/1.2");
         let err = parse(other.as_bytes(), "ns.xml").unwrap_err().to_string();
         assert!(
-            err.contains("not cvrfdoc in the CVRF 1.1 namespace"),
+            err.starts_with("ns.xml: line 2 column 1: the root element is {http://www.icasi.org/CVRF/schema/cvrf/1.2}cvrfdoc, not cvrfdoc in the CVRF 1.1 namespace"),
+            "{err}"
+        );
+        let html = "<?xml version=\"1.0\"?>\n\n  <html><body/></html>";
+        let err = parse(html.as_bytes(), "h.xml").unwrap_err().to_string();
+        assert!(
+            err.starts_with("h.xml: line 3 column 3: the root element is html,"),
             "{err}"
         );
         let dtd = format!(
-            "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]>{}",
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"aaaa\">]>{}",
             &SMALL[SMALL.find("<cvrf:cvrfdoc").unwrap_or(0)..]
         );
         let err = parse(dtd.as_bytes(), "dtd.xml").unwrap_err().to_string();
-        assert!(err.contains("dtd.xml: line"), "{err}");
+        assert!(err.starts_with("dtd.xml: line 2 column 1: "), "{err}");
+        assert!(err.contains("DTD"), "{err}");
         let bad_date = SMALL.replace("2099-01-12T08:00:00Z", "yesterday");
         let err = parse(bad_date.as_bytes(), "d.xml").unwrap_err().to_string();
         assert!(
-            err.contains("InitialReleaseDate") && err.contains("yesterday"),
+            err.contains("line 8: InitialReleaseDate") && err.contains("yesterday"),
             "{err}"
         );
-        assert_eq!(
-            parse_date_time("2016-10-27T07:00:00").map(|t| t.to_rfc3339()),
-            Some("2016-10-27T07:00:00+00:00".to_string())
-        );
-        assert!(parse_date_time("2016-10-27").is_some());
+        let bad_score = SMALL.replace("<vuln:BaseScore>7.5", "<vuln:BaseScore>high");
+        let err = parse(bad_score.as_bytes(), "s.xml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("BaseScore: \"high\" is not a number"), "{err}");
+        let mismatched = SMALL.replace("</vuln:Title>", "</vuln:Titel>");
+        let err = parse(mismatched.as_bytes(), "m.xml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("m.xml: line 18 column 26: "), "{err}");
         assert!(matches!(
             parse(&[0xff, 0xfe, 0x00], "b.xml"),
             Err(CvrfError::NotText { .. })
         ));
+        assert!(matches!(
+            parse(b"", "e.xml"),
+            Err(CvrfError::Xml { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn open_elements_follow_the_tags() {
+        let open = open_elements("<a x='>'><b/><!-- <c> --><d><![CDATA[<e>]]></d><f>");
+        let names: Vec<&str> = open.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "f"]);
     }
 }

@@ -1,0 +1,990 @@
+//! CSAF export and import together: every demo alert and alerts built to
+//! use every field come back exactly; other providers' advisories (the
+//! examples in shared/data/csaf/examples) come in as sensible alerts.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use hfr_csaf::import::carried_keys;
+use hfr_csaf::{file_name, from_csaf, to_csaf, ErrorKind, Options, Publisher, Revision};
+use hfr_model::*;
+use serde_json::{json, Value};
+
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+fn publisher() -> Publisher {
+    Publisher::new("https://hfr.example.org")
+}
+
+/// The demo alerts, read the way `hfr import` reads them.
+fn demo_alerts() -> Vec<Alert> {
+    let dir = manifest_dir().join("../../demo/alerts");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 5, "five demo alerts under {}", dir.display());
+    files
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).unwrap();
+            hfr_import::json::read_alert_json(&bytes, &p.display().to_string())
+                .unwrap()
+                .alert
+        })
+        .collect()
+}
+
+/// Export, import, and insist on the same alert and no warnings.
+fn round_trip(alert: &Alert, options: &Options) -> Value {
+    let doc = to_csaf(alert, &publisher(), options);
+    let (back, warnings) = from_csaf(&doc).unwrap_or_else(|e| panic!("{}: {e}", alert.id));
+    if back != *alert {
+        let a = serde_json::to_value(alert).unwrap();
+        let b = serde_json::to_value(&back).unwrap();
+        for (k, v) in a.as_object().unwrap() {
+            assert_eq!(
+                &b[k], v,
+                "{}: key `{k}` differs after the round trip",
+                alert.id
+            );
+        }
+        panic!("{}: alerts differ", alert.id);
+    }
+    assert!(warnings.is_empty(), "{}: {warnings:?}", alert.id);
+    check_shape(&doc);
+    doc
+}
+
+/// The rules of CSAF's schema and mandatory tests that a Rust test can
+/// check cheaply (the full validator runs in tests/e2e/test_csaf.py).
+fn check_shape(doc: &Value) {
+    let d = &doc["document"];
+    assert_eq!(d["category"], "csaf_security_advisory");
+    assert_eq!(d["csaf_version"], "2.0");
+    assert_eq!(d["lang"], "ja");
+    let t = &d["tracking"];
+    let history = t["revision_history"].as_array().unwrap();
+    for (i, r) in history.iter().enumerate() {
+        assert_eq!(
+            r["number"],
+            (i + 1).to_string(),
+            "revision numbers count from 1"
+        );
+        if i > 0 {
+            let prev =
+                chrono::DateTime::parse_from_rfc3339(history[i - 1]["date"].as_str().unwrap())
+                    .unwrap();
+            let this = chrono::DateTime::parse_from_rfc3339(r["date"].as_str().unwrap()).unwrap();
+            assert!(this > prev, "revision dates increase");
+        }
+    }
+    assert_eq!(t["version"], history.len().to_string());
+    // Every string the schema needs non-empty is.
+    fn walk(v: &Value, at: &str) {
+        match v {
+            Value::String(s) => assert!(!s.trim().is_empty(), "blank string at {at}"),
+            Value::Array(a) => {
+                assert!(!a.is_empty(), "empty array at {at}");
+                a.iter()
+                    .enumerate()
+                    .for_each(|(i, x)| walk(x, &format!("{at}/{i}")));
+            }
+            Value::Object(m) => m.iter().for_each(|(k, x)| walk(x, &format!("{at}/{k}"))),
+            _ => {}
+        }
+    }
+    walk(doc, "");
+    // Every product id used is defined, once.
+    let mut defined = Vec::new();
+    fn ids(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(id)) = m.get("product_id") {
+                    out.push(id.clone());
+                }
+                m.values().for_each(|x| ids(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| ids(x, out)),
+            _ => {}
+        }
+    }
+    ids(&doc["product_tree"], &mut defined);
+    let mut unique = defined.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), defined.len(), "product ids defined once");
+    for v in doc["vulnerabilities"].as_array().unwrap() {
+        assert!(v["notes"].as_array().is_some_and(|n| !n.is_empty()));
+        for id in v["product_status"]["known_affected"].as_array().unwrap() {
+            assert!(defined.contains(&id.as_str().unwrap().to_string()));
+        }
+        for r in v["remediations"].as_array().into_iter().flatten() {
+            let ids = r["product_ids"].as_array().unwrap();
+            assert!(!ids.is_empty(), "6.1.29: a remediation names its products");
+            for id in ids {
+                assert!(defined.contains(&id.as_str().unwrap().to_string()));
+            }
+        }
+    }
+}
+
+fn revisions(n: usize) -> Vec<Revision> {
+    (0..n)
+        .map(|i| Revision {
+            recorded_at: Utc
+                .with_ymd_and_hms(2025, 1, 1 + i as u32, 3, 0, 0)
+                .unwrap(),
+            updated: None,
+            summary: None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_demo_alert_comes_back_exactly() {
+    for alert in demo_alerts() {
+        round_trip(&alert, &Options::default());
+        // With the archive's history, and a URL for the document itself.
+        let options = Options {
+            revisions: revisions(3),
+            self_url: Some(format!(
+                "https://hfr.example.org/api/v1/alerts/{}/csaf",
+                alert.id
+            )),
+        };
+        let doc = round_trip(&alert, &options);
+        assert_eq!(doc["document"]["tracking"]["version"], "3");
+        assert_eq!(doc["document"]["tracking"]["id"], alert.id.as_str());
+        // The export is a function of its input.
+        assert_eq!(doc, to_csaf(&alert, &publisher(), &options));
+    }
+}
+
+#[test]
+fn the_demo_alerts_map_natively_where_csaf_has_a_place() {
+    let alerts = demo_alerts();
+    let ms04_035 = alerts.iter().find(|a| a.id == "MS04-035").unwrap();
+    let doc = to_csaf(ms04_035, &publisher(), &Options::default());
+    let d = &doc["document"];
+    assert_eq!(d["title"], ms04_035.title.as_str());
+    assert_eq!(d["aggregate_severity"]["text"], "Critical");
+    assert_eq!(d["tracking"]["aliases"], json!(["KB885881", "KB885882"]));
+    assert_eq!(
+        d["tracking"]["initial_release_date"],
+        "2004-10-15T00:00:00+09:00"
+    );
+    assert_eq!(
+        d["tracking"]["current_release_date"],
+        "2004-10-16T00:00:00+09:00"
+    );
+    // Software and platforms as the tree's two levels.
+    let tree = &doc["product_tree"]["branches"];
+    assert_eq!(tree[0]["category"], "product_name");
+    assert_eq!(tree[0]["name"], "Exchange Server 2003");
+    assert_eq!(tree[0]["branches"][0]["category"], "legacy");
+    assert_eq!(
+        tree[0]["branches"][0]["name"],
+        "Exchange Server 2003 SP未適用"
+    );
+    // No vulnerability listed: one stands for the alert, marked.
+    let vulns = doc["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns.len(), 1);
+    assert!(vulns[0]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["title"] == hfr_csaf::SYNTHESIZED_NOTE));
+    assert_eq!(vulns[0]["title"], ms04_035.vendor_title.as_deref().unwrap());
+    // One fix per package, the restart as the reboot rows say per product.
+    let fixes: Vec<&Value> = vulns[0]["remediations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["category"] == "vendor_fix")
+        .collect();
+    assert_eq!(fixes.len(), 2);
+    assert!(fixes[0]["details"]
+        .as_str()
+        .unwrap()
+        .contains("Exchange2003-KB885882-x86-JPN.exe"));
+    assert_eq!(fixes[0]["restart_required"]["category"], "none");
+    assert_eq!(fixes[1]["restart_required"]["category"], "machine");
+    let workarounds = vulns[0]["remediations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["category"] == "workaround")
+        .count();
+    assert_eq!(workarounds, 2);
+    // What came back natively is not repeated in a carrier.
+    let carried = carried_keys(&doc);
+    for key in [
+        "id",
+        "title",
+        "kbs",
+        "severity",
+        "affected",
+        "summary",
+        "details",
+        "registered",
+        "updated",
+    ] {
+        assert!(
+            !carried.iter().any(|k| k == key),
+            "`{key}` needs no carrier: {carried:?}"
+        );
+    }
+    for key in [
+        "action",
+        "packages",
+        "rollout",
+        "lab_tests",
+        "verification",
+        "tool_display",
+        "edition",
+    ] {
+        assert!(
+            carried.iter().any(|k| k == key),
+            "`{key}` is carried: {carried:?}"
+        );
+    }
+
+    // Listed vulnerabilities with CVE ids map one to one.
+    let ms06_035 = alerts.iter().find(|a| a.id == "MS06-035").unwrap();
+    let doc = to_csaf(ms06_035, &publisher(), &Options::default());
+    let vulns = doc["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns.len(), 2);
+    assert_eq!(vulns[0]["cve"], "CVE-2006-1314");
+    assert_eq!(
+        vulns[0]["threats"][0],
+        json!({"category": "impact", "details": "Critical", "product_ids": vulns[0]["product_status"]["known_affected"]})
+    );
+    assert!(vulns[0]["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["category"] == "exploit_status"));
+    assert!(!carried_keys(&doc).iter().any(|k| k == "vulnerabilities"));
+}
+
+fn file(name: &str, version: &str, size: u64) -> PackageFile {
+    PackageFile {
+        branch: Some("SP2GDR/SP2QFE".into()),
+        path: "%SystemRoot%\\system32\\".into(),
+        name: name.into(),
+        date: NaiveDate::from_ymd_opt(2005, 3, 1),
+        version: Some(version.into()),
+        size: Some(size),
+        description: Some("説明".into()),
+    }
+}
+
+/// An alert with every field set, with the awkward values the model admits.
+fn everything() -> Alert {
+    let package = Package {
+        platform: Some("Windows XP SP1/SP2".into()),
+        file: "WindowsXP-KB999999-x86-JPN.exe".into(),
+        date: NaiveDate::from_ymd_opt(2005, 3, 2),
+        version: Some("1.0.0.0".into()),
+        size: Some(1_234_567),
+        files: vec![
+            file("a.dll", "5.1.2600.1", 100),
+            file("b.sys", "5.1.2600.2", 0),
+        ],
+        reference_files: vec![FileList {
+            title: "元のファイル".into(),
+            files: vec![file("a.dll", "5.1.2600.0", 99)],
+        }],
+    };
+    Alert {
+        id: "MS05-999".into(),
+        kbs: vec!["999999".into(), "888888".into()],
+        edition: NaiveDate::from_ymd_opt(2005, 3, 9),
+        registered: NaiveDate::from_ymd_opt(2005, 3, 8),
+        updated: NaiveDate::from_ymd_opt(2005, 4, 1),
+        severity: Some(Severity::Important),
+        exploit_code: Some(true),
+        action: Some(Action::ApplyNow),
+        reboot: vec![
+            Reboot {
+                product: Some("Windows XP".into()),
+                required: RebootRequired::Conditional,
+                note: Some("サービスを止められれば不要".into()),
+            },
+            Reboot {
+                product: None,
+                required: RebootRequired::Yes,
+                note: None,
+            },
+        ],
+        uninstall: Some(false),
+        target: Some(Target {
+            server: false,
+            client: true,
+        }),
+        references: vec![
+            Reference {
+                kind: ReferenceKind::Bulletin,
+                label: "MS05-999".into(),
+                locale: Some("ja".into()),
+                url: Some(
+                    "https://www.microsoft.com/japan/technet/security/bulletin/ms05-999.mspx"
+                        .into(),
+                ),
+                note: None,
+            },
+            Reference {
+                kind: ReferenceKind::Kb,
+                label: "999999".into(),
+                locale: None,
+                url: None,
+                note: Some("英語".into()),
+            },
+            Reference {
+                kind: ReferenceKind::Other,
+                label: "壊れたURL".into(),
+                locale: None,
+                url: Some("not a url".into()),
+                note: None,
+            },
+        ],
+        supersedes: vec![Supersedes {
+            id: "MS04-011".into(),
+            scope: Some("Windows 2000を除く".into()),
+        }],
+        title: "すべての欄を使うアラート".into(),
+        vendor_title: Some("Vendor title".into()),
+        urgency: Some(Urgency {
+            text: "至急適用".into(),
+            exploit_published: Some(true),
+            attacks_seen: Some(false),
+        }),
+        risk: Some("危険性の段落。\n\n二つ目の段落。".into()),
+        attack_vectors: Some(vec![AttackVector::Remote, AttackVector::WebLure]),
+        impacts: Some(vec![]),
+        summary: Some("概要".into()),
+        vulnerabilities: vec![
+            Vulnerability {
+                title: "一つ目".into(),
+                severity: Some(Severity::Critical),
+                cve: Some("CVE-2005-0001".into()),
+                text: "本文".into(),
+            },
+            Vulnerability {
+                title: "候補番号".into(),
+                severity: None,
+                cve: Some("CAN-2005-0002".into()),
+                text: String::new(),
+            },
+            Vulnerability {
+                title: "同じCVE".into(),
+                severity: Some(Severity::Low),
+                cve: Some("CVE-2005-0001".into()),
+                text: "重複".into(),
+            },
+            Vulnerability {
+                title: String::new(),
+                severity: None,
+                cve: None,
+                text: String::new(),
+            },
+        ],
+        affected: vec![
+            Affected {
+                software: "Windows XP".into(),
+                platforms: "Windows XP SP1/SP2".into(),
+            },
+            Affected {
+                software: "Windows Server 2003".into(),
+                platforms: String::new(),
+            },
+            Affected {
+                software: String::new(),
+                platforms: "Windows 98".into(),
+            },
+            Affected {
+                software: " ".into(),
+                platforms: " ".into(),
+            },
+            Affected {
+                software: "Windows XP".into(),
+                platforms: "Windows XP SP1/SP2".into(),
+            },
+        ],
+        lab_tests: vec![
+            LabTest {
+                platform: "Windows XP SP2".into(),
+                result: Some(LabResult::PassedWithIssues),
+                note: Some("*1 注".into()),
+            },
+            LabTest {
+                platform: "Windows XP SP1".into(),
+                result: None,
+                note: None,
+            },
+        ],
+        lab_notes: vec![
+            Note {
+                title: String::new(),
+                text: "無題の所見".into(),
+            },
+            Note {
+                title: "空".into(),
+                text: String::new(),
+            },
+        ],
+        details: Some(String::new()),
+        downloads: vec![Download {
+            platform: "Windows XP".into(),
+            update_name: Some("更新 (KB999999)".into()),
+            note: None,
+            channel: Some("WU/MU".into()),
+        }],
+        packages: vec![package.clone()],
+        verification: vec![
+            Verification {
+                platforms: "Windows XP".into(),
+                registry_key: "HKLM\\SOFTWARE\\X".into(),
+                check: VerificationCheck::FileList,
+            },
+            Verification {
+                platforms: "Windows XP".into(),
+                registry_key: "HKLM\\SOFTWARE\\Y".into(),
+                check: VerificationCheck::Value {
+                    name: "Installed".into(),
+                    data: "1".into(),
+                },
+            },
+            Verification {
+                platforms: "x".into(),
+                registry_key: "k".into(),
+                check: VerificationCheck::KeyExists,
+            },
+            Verification {
+                platforms: "x".into(),
+                registry_key: "k".into(),
+                check: VerificationCheck::Other {
+                    text: "別の確認".into(),
+                },
+            },
+        ],
+        workarounds: vec![
+            Workaround {
+                title: None,
+                text: "前置き".into(),
+            },
+            Workaround {
+                title: Some("題だけ".into()),
+                text: String::new(),
+            },
+            Workaround {
+                title: None,
+                text: String::new(),
+            },
+        ],
+        rollout: vec![Rollout {
+            package: package.file.clone(),
+            platform: None,
+            minutes: [(50, 34), (100, 43), (1000, 600)].into(),
+        }],
+        rollout_basis: Some("UpdateEXPERT".into()),
+        tool_display: vec![ToolDisplay {
+            platform: None,
+            text: "表示".into(),
+        }],
+        additions: vec![Addition {
+            title: "再公開".into(),
+            source: Some("マイクロソフト".into()),
+            content: None,
+            condition: Some("条件".into()),
+            reported: NaiveDate::from_ymd_opt(2005, 3, 20),
+            text: "本文".into(),
+            packages: vec![Package {
+                platform: None,
+                file: "windowsxp-kb999999-x86-jpn.EXE".into(),
+                version: Some("2".into()),
+                ..package
+            }],
+        }],
+        notes: vec![Note {
+            title: "その他の節".into(),
+            text: "内容".into(),
+        }],
+    }
+}
+
+#[test]
+fn an_alert_with_every_field_comes_back_exactly() {
+    let alert = everything();
+    round_trip(&alert, &Options::default());
+    let doc = round_trip(
+        &alert,
+        &Options {
+            revisions: revisions(2),
+            self_url: Some("https://h.example/x".into()),
+        },
+    );
+    // The non-CVE id and the repeated CVE went to `ids` (6.1.23).
+    let vulns = doc["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns[0]["cve"], "CVE-2005-0001");
+    assert_eq!(vulns[1]["ids"][0]["text"], "CAN-2005-0002");
+    assert_eq!(vulns[2]["ids"][0]["text"], "CVE-2005-0001");
+    assert!(vulns[3].get("cve").is_none() && vulns[3].get("ids").is_none());
+    // Only URLs the schema's `uri` format takes are references.
+    let refs = doc["document"]["references"].as_array().unwrap();
+    assert_eq!(refs.len(), 2);
+    assert_eq!(refs[0]["category"], "self");
+}
+
+#[test]
+fn sparse_alerts_come_back_exactly() {
+    // Nothing but an id: no dates, no products, no vulnerabilities.
+    let bare = Alert {
+        id: "X-1".into(),
+        ..Alert::default()
+    };
+    let doc = round_trip(&bare, &Options::default());
+    assert_eq!(
+        doc["document"]["tracking"]["initial_release_date"],
+        "1970-01-01T09:00:00+09:00"
+    );
+    assert_eq!(
+        doc["product_tree"]["full_product_names"][0]["product_id"],
+        "hfr-all-products"
+    );
+    round_trip(
+        &bare,
+        &Options {
+            revisions: revisions(1),
+            self_url: None,
+        },
+    );
+    // Products only from the packages' platforms; a padded id.
+    let alert = Alert {
+        id: " MS99-001 ".into(),
+        title: " ".into(),
+        packages: vec![Package {
+            platform: Some("Windows NT 4.0".into()),
+            file: "x.exe".into(),
+            date: None,
+            version: None,
+            size: None,
+            files: vec![],
+            reference_files: vec![],
+        }],
+        severity: Some(Severity::Low),
+        ..Alert::default()
+    };
+    let doc = round_trip(&alert, &Options::default());
+    assert_eq!(doc["document"]["tracking"]["id"], "MS99-001");
+    assert_eq!(doc["document"]["title"], "MS99-001");
+    // Several revisions on one day still get increasing dates.
+    let mut dated = alert.clone();
+    dated.registered = NaiveDate::from_ymd_opt(1999, 1, 1);
+    let revs: Vec<Revision> = (0..3)
+        .map(|i| Revision {
+            recorded_at: Utc.with_ymd_and_hms(1998, 1, 1, 0, 0, i).unwrap(),
+            updated: NaiveDate::from_ymd_opt(1999, 1, 1),
+            summary: Some(format!("r{i}")),
+        })
+        .collect();
+    round_trip(
+        &dated,
+        &Options {
+            revisions: revs,
+            self_url: None,
+        },
+    );
+}
+
+#[test]
+fn a_field_the_model_gains_later_needs_no_change_here() {
+    // A carrier note for a key this model does not know (written by a
+    // newer hfr) is reported and left out, not an error.
+    let alert = demo_alerts().remove(0);
+    let mut doc = to_csaf(&alert, &publisher(), &Options::default());
+    doc["document"]["notes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"category": "other", "title": "hfr:msrc_release", "text": "\"2017-Mar\""}));
+    let (back, warnings) = from_csaf(&doc).unwrap();
+    assert_eq!(back, alert);
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].message.contains("msrc_release"),
+        "{}",
+        warnings[0]
+    );
+    // The carrier decision compares serialized values key by key, over
+    // whatever keys the model serializes: every key is either carried or
+    // given back natively.
+    let all: Vec<String> = serde_json::to_value(&alert)
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let carried = carried_keys(&to_csaf(&alert, &publisher(), &Options::default()));
+    assert!(carried.iter().all(|k| all.contains(k)));
+}
+
+#[test]
+fn carrier_notes_win_and_bad_ones_are_refused_with_a_pointer() {
+    let alert = demo_alerts().remove(0);
+    let doc = to_csaf(&alert, &publisher(), &Options::default());
+    let notes = doc["document"]["notes"].as_array().unwrap();
+    let i = notes
+        .iter()
+        .position(|n| n["title"] == "hfr:action")
+        .unwrap();
+
+    let mut changed = doc.clone();
+    changed["document"]["notes"][i]["text"] = json!("\"wait_for_sp\"");
+    let (back, _) = from_csaf(&changed).unwrap();
+    assert_eq!(back.action, Some(Action::WaitForSp));
+
+    let mut broken = doc.clone();
+    broken["document"]["notes"][i]["text"] = json!("{not json");
+    let e = from_csaf(&broken).unwrap_err();
+    assert_eq!(e.pointer, format!("/document/notes/{i}/text"));
+    assert_eq!(e.kind, ErrorKind::Invalid);
+
+    let mut wrong = doc.clone();
+    wrong["document"]["notes"][i]["text"] = json!("\"tomorrow\"");
+    let e = from_csaf(&wrong).unwrap_err();
+    assert_eq!(e.pointer, format!("/document/notes/{i}/text"));
+    assert!(e.message.contains("action"), "{e}");
+
+    let mut twice = doc.clone();
+    let again = twice["document"]["notes"][i].clone();
+    twice["document"]["notes"]
+        .as_array_mut()
+        .unwrap()
+        .push(again);
+    assert!(from_csaf(&twice).is_err());
+
+    // Without any carrier, the native mapping alone still gives the alert
+    // its id, title, severity, products and prose.
+    let mut native = doc.clone();
+    native["document"]["notes"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|n| !n["title"].as_str().unwrap_or("").starts_with("hfr:"));
+    let (plain, _) = from_csaf(&native).unwrap();
+    assert_eq!(plain.id, alert.id);
+    assert_eq!(plain.title, alert.title);
+    assert_eq!(plain.severity, alert.severity);
+    assert_eq!(plain.affected, alert.affected);
+    assert_eq!(plain.summary, alert.summary);
+    assert!(
+        plain.vulnerabilities.is_empty(),
+        "the synthesized vulnerability is not listed"
+    );
+}
+
+#[test]
+fn what_is_not_an_advisory_is_refused_clearly() {
+    let cases = [
+        (json!([1]), ErrorKind::NotAnAdvisory, "/"),
+        (json!({"id": "MS04-035"}), ErrorKind::NotAnAdvisory, "/"),
+        (
+            json!({"canonical_url": "https://x/provider-metadata.json", "metadata_version": "2.0"}),
+            ErrorKind::NotAnAdvisory,
+            "/canonical_url",
+        ),
+        (
+            json!({"feed": {"entry": []}}),
+            ErrorKind::NotAnAdvisory,
+            "/feed",
+        ),
+        (
+            json!({"document": {"csaf_version": "2.1"}}),
+            ErrorKind::Unsupported,
+            "/document/csaf_version",
+        ),
+        (json!({"document": []}), ErrorKind::Invalid, "/document"),
+        (
+            json!({"document": {"csaf_version": "2.0", "title": "t"}}),
+            ErrorKind::Invalid,
+            "/document/tracking",
+        ),
+        (
+            json!({"document": {"csaf_version": "2.0", "title": "t", "tracking": {"id": 5}}}),
+            ErrorKind::Invalid,
+            "/document/tracking/id",
+        ),
+        (
+            json!({"document": {"csaf_version": "2.0", "title": "t", "tracking": {"id": "A", "current_release_date": "yesterday"}}}),
+            ErrorKind::Invalid,
+            "/document/tracking/current_release_date",
+        ),
+        (
+            json!({"document": {"csaf_version": "2.0", "title": "t", "tracking": {"id": "A"}}, "vulnerabilities": {}}),
+            ErrorKind::Invalid,
+            "/vulnerabilities",
+        ),
+        (
+            json!({"document": {"csaf_version": "2.0", "title": "t", "tracking": {"id": "A"}}, "vulnerabilities": [{"notes": [{"category": "summary"}]}]}),
+            ErrorKind::Invalid,
+            "/vulnerabilities/0/notes/0/text",
+        ),
+    ];
+    for (doc, kind, pointer) in cases {
+        let e = from_csaf(&doc).unwrap_err();
+        assert_eq!(
+            (e.kind.clone(), e.pointer.as_str()),
+            (kind, pointer),
+            "{doc}: {e}"
+        );
+    }
+    assert!(hfr_csaf::looks_like_csaf(&json!({"feed": {}})));
+    assert!(!hfr_csaf::looks_like_csaf(
+        &serde_json::to_value(Alert::default()).unwrap()
+    ));
+}
+
+#[test]
+fn file_names_follow_the_standard() {
+    assert_eq!(file_name("MS04-035"), "ms04-035.json");
+    assert_eq!(file_name("CVE-2017-0144"), "cve-2017-0144.json");
+    assert_eq!(file_name("RHSA-2021:5186"), "rhsa-2021_5186.json");
+    assert_eq!(
+        file_name("cisco-sa-20180328-smi2"),
+        "cisco-sa-20180328-smi2.json"
+    );
+    assert_eq!(file_name("a  b//c+d"), "a_b_c+d.json");
+    assert_eq!(file_name("脆弱性-1"), "_-1.json");
+}
+
+// ------------------------------------------------ other providers' advisories
+
+fn examples() -> Option<Vec<(String, Value)>> {
+    let dir = manifest_dir().join("../../../shared/data/csaf/examples");
+    if !dir.is_dir() {
+        assert!(
+            !in_ci(),
+            "{} is missing (CI has shared/ beside the clone)",
+            dir.display()
+        );
+        eprintln!("skipped: {} is missing", dir.display());
+        return None;
+    }
+    let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p: PathBuf| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            let v = serde_json::from_slice(&std::fs::read(Path::new(&p)).unwrap()).unwrap();
+            (name, v)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Some(out)
+}
+
+#[test]
+fn every_example_advisory_imports_and_other_json_is_refused() {
+    let Some(examples) = examples() else { return };
+    assert!(examples.len() >= 20, "{} examples", examples.len());
+    let mut imported: BTreeMap<String, Alert> = BTreeMap::new();
+    for (name, doc) in &examples {
+        if name.contains("provider-metadata") || name.contains("feed") {
+            let e = from_csaf(doc).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::NotAnAdvisory, "{name}");
+            assert!(
+                e.message.contains("import the advisories themselves"),
+                "{name}: {e}"
+            );
+            continue;
+        }
+        let (alert, warnings) = from_csaf(doc).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            alert.id,
+            doc["document"]["tracking"]["id"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            alert.title,
+            doc["document"]["title"].as_str().unwrap(),
+            "{name}"
+        );
+        assert!(
+            alert.registered.is_some() && alert.updated.is_some(),
+            "{name}"
+        );
+        for w in &warnings {
+            assert!(w.pointer.starts_with('/'), "{name}: {w}");
+            assert!(
+                doc.pointer(&w.pointer).is_some() || w.pointer == "/",
+                "{name}: {w} points nowhere"
+            );
+        }
+        // Re-exported, the foreign alert comes back exactly too.
+        round_trip(&alert, &Options::default());
+        imported.insert(name.clone(), alert);
+    }
+
+    let rh = &imported["rhsa-2021_5217.json"];
+    assert_eq!(rh.id, "RHSA-2021:5217");
+    assert_eq!(rh.severity, Some(Severity::Important));
+    assert_eq!(rh.vulnerabilities.len(), 1);
+    assert_eq!(rh.vulnerabilities[0].cve.as_deref(), Some("CVE-2021-4133"));
+    assert_eq!(rh.vulnerabilities[0].severity, Some(Severity::Important));
+    assert_eq!(
+        rh.affected,
+        vec![Affected {
+            software: "Red Hat Single Sign-On".into(),
+            platforms: "Red Hat Single Sign-On".into()
+        }]
+    );
+    assert!(rh
+        .summary
+        .as_deref()
+        .unwrap()
+        .starts_with("A security update"));
+    assert!(rh.notes.iter().any(|n| n.title == "Terms of Use"));
+    assert!(rh
+        .references
+        .iter()
+        .any(|r| r.kind == ReferenceKind::Bulletin));
+    assert_eq!(rh.downloads.len(), 1);
+    assert_eq!(
+        rh.updated,
+        NaiveDate::from_ymd_opt(2021, 12, 21),
+        "16:16 UTC is the next day in Japan"
+    );
+
+    // Products in relationships: the platform is the software.
+    let rhel = &imported["rhsa-2022_0011.json"];
+    assert!(!rhel.affected.is_empty());
+    assert!(
+        rhel.affected
+            .iter()
+            .all(|a| a.software.starts_with("Red Hat Enterprise Linux")),
+        "{:?}",
+        rhel.affected
+    );
+
+    // The vendor before the product name.
+    let vex = &imported["2022-evd-uc-01-a-001.json"];
+    assert_eq!(
+        vex.affected,
+        vec![Affected {
+            software: "Example Company DEF".into(),
+            platforms: "Example Company DEF 1.0".into()
+        }]
+    );
+    assert_eq!(
+        vex.vulnerabilities[0].cve.as_deref(),
+        Some("CVE-2021-44228")
+    );
+
+    // Not affected: no product, and a word about it.
+    let (na, warnings) = from_csaf(
+        &examples
+            .iter()
+            .find(|(n, _)| n == "2022-evd-uc-01-na-001.json")
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    assert!(na.affected.is_empty());
+    assert!(
+        warnings.iter().any(|w| w.message.contains("not affected")),
+        "{warnings:?}"
+    );
+
+    // Cisco rates no severity: the CVSS base severity stands in, with a warning.
+    let (cisco, warnings) = from_csaf(
+        &examples
+            .iter()
+            .find(|(n, _)| n.starts_with("cisco"))
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    assert!(cisco.severity.is_some());
+    assert!(
+        warnings.iter().any(|w| w.message.contains("CVSS")),
+        "{warnings:?}"
+    );
+    assert!(cisco
+        .affected
+        .iter()
+        .all(|a| a.software.starts_with("Cisco IOS")));
+    assert!(!cisco.workarounds.is_empty());
+
+    // An informational advisory has no vulnerabilities; its products count.
+    let info = &imported["rhsa-2019_1862.json"];
+    assert!(info.vulnerabilities.is_empty());
+    assert_eq!(info.severity, Some(Severity::Low));
+    assert!(!info.affected.is_empty());
+
+    // BSI: a non-CVE id is reported as dropped.
+    let (_, warnings) = from_csaf(
+        &examples
+            .iter()
+            .find(|(n, _)| n == "bsi-2022-0001.json")
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.message.contains("ids other than CVE")),
+        "{warnings:?}"
+    );
+}
+
+/// With `HFR_CSAF_DUMP=DIR`, writes every document these tests export into
+/// DIR, for `node tools/csaf-validator/validate.mjs DIR` (the e2e test
+/// validates what the binary exports; this covers the odd alerts above).
+#[test]
+fn dump_the_exports_for_the_validator() {
+    let Some(dir) = std::env::var_os("HFR_CSAF_DUMP").map(PathBuf::from) else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut alerts = demo_alerts();
+    alerts.push(everything());
+    alerts.push(Alert {
+        id: "X-1".into(),
+        ..Alert::default()
+    });
+    for (_, doc) in examples().unwrap_or_default() {
+        if let Ok((a, _)) = from_csaf(&doc) {
+            alerts.push(a);
+        }
+    }
+    for a in &alerts {
+        for (suffix, options) in [
+            ("", Options::default()),
+            (
+                "-r3",
+                Options {
+                    revisions: revisions(3),
+                    self_url: Some("https://hfr.example.org/api/v1/alerts/x/csaf".into()),
+                },
+            ),
+        ] {
+            let doc = to_csaf(a, &publisher(), &options);
+            let name = file_name(&format!("{}{suffix}", a.id));
+            std::fs::write(dir.join(name), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+        }
+    }
+}
