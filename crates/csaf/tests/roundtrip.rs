@@ -522,6 +522,54 @@ fn everything() -> Alert {
             title: "その他の節".into(),
             text: "内容".into(),
         }],
+        // Microsoft's monthly data.
+        release: Some("2017-Mar".into()),
+        exploit_status: Some(
+            ExploitStatus::parse(
+                "Publicly Disclosed:No;Exploited:Yes;Latest Software Release:Exploitation Detected;Older Software Release:N/A;DOS:N/A",
+            )
+            .0,
+        ),
+        action_rule: Some(ActionRule::Exploited),
+        products: vec![ProductFacts {
+            id: "11568".into(),
+            name: "Windows 10 Version 1607 for x64-based Systems".into(),
+            family: Some("Windows".into()),
+            severity: Some(Severity::Critical),
+            vendor_severity: Some("Critical".into()),
+            impact: None,
+            vendor_impact: Some("Remote Code Execution".into()),
+            cvss: Some(Cvss {
+                base: Some(8.1),
+                temporal: Some(7.3),
+                environmental: None,
+                vector: Some("CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C".into()),
+            }),
+            remediations: vec![Remediation {
+                kind: RemediationKind::VendorFix,
+                kb: Some("4013429".into()),
+                description: Some("4013429".into()),
+                url: Some("https://catalog.update.microsoft.com/v7/site/Search.aspx?q=KB4013429".into()),
+                fixed_build: Some("10.0.14393.953".into()),
+                restart_required: Some(RestartRequired::Yes),
+                supersedence: Some("4010672".into()),
+                supersedes: vec!["4010672".into()],
+                sub_type: Some("Security Update".into()),
+                affected_files: Vec::new(),
+            }],
+        }],
+        tags: vec!["Windows SMB Server".into()],
+        acknowledgments: vec![Acknowledgment {
+            names: vec!["研究者".into()],
+            organizations: Vec::new(),
+            urls: vec!["https://example.org/".into()],
+            description: None,
+        }],
+        vendor_revisions: vec![VendorRevision {
+            number: "1.0".into(),
+            date: Utc.with_ymd_and_hms(2017, 3, 14, 7, 0, 0).single(),
+            description: "公開".into(),
+        }],
     }
 }
 
