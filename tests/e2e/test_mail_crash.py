@@ -7,6 +7,10 @@ none twice,
   same host (it takes over the dead sender's claims at once, and counts the
   mails the dead one had already handed to the relay as sent), on SQLite and
   on PostgreSQL;
+- when `hfr mail send` is SIGKILLed at the worst moment: after the store
+  recorded a mail as handed to the relay and before the line that ends its
+  data was written (a fault-injection pause holds it there). The sender's
+  finisher process must complete that mail;
 - when two `hfr mail send` run at the same time on one PostgreSQL store.
 
 (A relay that is down and comes back is test_mail.py's.)
@@ -242,6 +246,16 @@ class Store:
             rows = [line.split("\t") for line in psql(self.db, sql).splitlines() if line]
         return dict(rows)
 
+    def handed_in_flight(self):
+        """Rows recorded as handed to the relay whose reply is not recorded."""
+        sql = "SELECT count(*) FROM outbox WHERE state = 'sending' AND handed_at IS NOT NULL"
+        if self.kind == "sqlite":
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(self.db)) as c:
+                return c.execute(sql).fetchone()[0]
+        return int(psql(self.db, sql).strip() or 0)
+
     def drop(self):
         if self.admin:
             subprocess.run(
@@ -416,6 +430,46 @@ def test_a_sender_killed_mid_run_and_a_new_one_deliver_each_mail_once(store, sin
     assert not problems, (
         f"after a sender was killed at {first_run} mails and another ran "
         f"({second.stdout.strip()!r}, {took:.1f} s):\n" + "\n".join(problems))
+
+
+def test_a_sender_killed_between_recording_a_hand_over_and_its_end_line_loses_nothing(
+        store, sink, tmp_path):
+    people = publish_to_subscribers(store.db, tmp_path)
+    nth = 5
+    env = dict(hfr_env(), HFR_FAULT_HANDOVER_PAUSE=f"{nth}:60000")
+    first = None
+    try:
+        with open(tmp_path / "send1.err", "w") as err:
+            # One connection, so the pause stops all sending at mail `nth`.
+            first = subprocess.Popen(send_command(store.db, sink.url, "--connections", "1"), env=env,
+                                     stdout=subprocess.PIPE, stderr=err, text=True)
+            deadline = time.monotonic() + SEND_TIMEOUT
+            while store.handed_in_flight() == 0 and first.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert first.poll() is None, f"the sender ended early, see {tmp_path / 'send1.err'}"
+            # Recorded as handed; its end line is held back by the pause.
+            time.sleep(0.2)
+            before = sink.count()
+            assert before == nth - 1, f"the server had {before} mails at the pause, want {nth - 1}"
+            assert store.handed_in_flight() == 1
+            os.kill(first.pid, signal.SIGKILL)
+            assert first.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        stop(first)
+    # The finisher completes the handed mail once the sender is gone.
+    deadline = time.monotonic() + 10
+    while sink.count() < nth and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sink.count() == nth, (
+        f"the mail recorded as handed was not completed after the sender died: the server has "
+        f"{sink.count()} mails, want {nth}; partial: {sink.partial()}")
+
+    second = subprocess.run(send_command(store.db, sink.url), env=hfr_env(),
+                            capture_output=True, text=True, timeout=SEND_TIMEOUT)
+    assert second.returncode == 0, f"the restarted sender exited {second.returncode}: {second.stderr}"
+    problems = delivery_problems(store, sink, people, first_run=nth)
+    problems += status_problems(store)
+    assert not problems, "\n".join(problems)
 
 
 def test_two_senders_on_one_postgres_store_share_the_outbox(pg_store, sink, tmp_path):

@@ -464,6 +464,7 @@ where
     let then: AfterCommit = {
         let (raw, written) = (raw.clone(), written.clone());
         Box::new(move || {
+            fault::pause_after_hand_over();
             if let Ok(n) = raw.0.try_write(end) {
                 written.store(n, Ordering::Release);
             }
@@ -561,6 +562,34 @@ where
         Err(f) => {
             reset_or_drop(conn, &f).await;
             Transaction::RefusedAfterHandOver(f)
+        }
+    }
+}
+
+/// Fault injection for the crash tests, off unless the environment asks.
+mod fault {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    /// `HFR_FAULT_HANDOVER_PAUSE=N:MS`: the Nth hand-over of this process
+    /// (counting from 1) waits MS milliseconds after it is recorded and
+    /// before its end line is written, the one moment in which a killed
+    /// sender would lose a mail without the finisher. A test kills the
+    /// sender in that pause and checks that the mail arrives all the same.
+    pub(super) fn pause_after_hand_over() {
+        static PAUSE: OnceLock<Option<(u64, u64)>> = OnceLock::new();
+        static COUNT: AtomicU64 = AtomicU64::new(0);
+        let pause = PAUSE.get_or_init(|| {
+            let v = std::env::var("HFR_FAULT_HANDOVER_PAUSE").ok()?;
+            let (n, ms) = v.split_once(':')?;
+            Some((n.trim().parse().ok()?, ms.trim().parse().ok()?))
+        });
+        if let Some((n, ms)) = *pause {
+            if COUNT.fetch_add(1, Ordering::Relaxed) + 1 == n {
+                tracing::warn!(n, ms, "fault injection: pausing after a recorded hand-over");
+                std::thread::sleep(Duration::from_millis(ms));
+            }
         }
     }
 }
