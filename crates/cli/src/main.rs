@@ -51,6 +51,13 @@ enum Command {
     /// --keep-going).
     Import(commands::import::Args),
 
+    /// Fetch configured sources over HTTP(S) and import what is new or changed.
+    ///
+    /// Sources: CSAF providers (--csaf URL) and Microsoft's CVRF API
+    /// (--msrc), or HFR_SYNC_SOURCES. Requests are conditional; what was
+    /// seen is kept in a state file next to the archive.
+    Sync(commands::sync::Args),
+
     /// The archive, newest first: id, edition date, severity, action, title.
     List(commands::list::Args),
 
@@ -134,6 +141,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => commands::parse::run(args),
         Command::Import(args) => commands::import::run(args, db.as_deref()).await,
+        Command::Sync(args) => commands::sync::run(args, db.as_deref()).await,
         Command::List(args) => commands::list::run(args, db.as_deref()).await,
         Command::Show(args) => commands::show::run(args, db.as_deref()).await,
         Command::History(args) => commands::history::run(args, db.as_deref()).await,

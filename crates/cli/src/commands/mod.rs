@@ -11,6 +11,7 @@ pub mod parse;
 pub mod publish;
 pub mod serve;
 pub mod show;
+pub mod sync;
 pub mod weekly;
 
 use std::path::Path;
