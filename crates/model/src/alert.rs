@@ -575,20 +575,33 @@ impl Alert {
     }
 
     /// Every product name the alert concerns: affected software, then the
-    /// products named in per-product reboot rows, then the vendor's product
-    /// names, without repeats.
+    /// products named in per-product reboot rows, then the vendor's products,
+    /// without repeats.
+    ///
+    /// The vendor's names are read through the product catalogue and given
+    /// as their base products (with the edition, if any): Microsoft's
+    /// "Windows 10 Version 1607 for x64-based Systems" is listed as
+    /// "Windows 10", and "Internet Explorer 11 on Windows 7 … Service Pack 1"
+    /// as "Internet Explorer 11" and "Windows 7". So the archive's product
+    /// list, its product filter and the subscriptions name a product the way
+    /// the legacy pages do, whatever the source. A name the catalogue does
+    /// not know is listed as written.
     pub fn products(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let names = self
             .affected
             .iter()
-            .map(|a| a.software.as_str())
-            .chain(self.reboot.iter().filter_map(|r| r.product.as_deref()))
-            .chain(self.products.iter().map(|p| p.name.as_str()));
+            .map(|a| a.software.trim().to_string())
+            .chain(
+                self.reboot
+                    .iter()
+                    .filter_map(|r| r.product.as_deref())
+                    .map(|p| p.trim().to_string()),
+            )
+            .chain(self.products.iter().flat_map(|p| base_products(&p.name)));
         for name in names {
-            let name = name.trim();
-            if !name.is_empty() && !out.iter().any(|o| o == name) {
-                out.push(name.to_string());
+            if !name.is_empty() && !out.contains(&name) {
+                out.push(name);
             }
         }
         out
@@ -623,6 +636,40 @@ impl Alert {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vendor_products_are_listed_as_their_base_products() {
+        let facts = |name: &str| ProductFacts {
+            id: "1".into(),
+            name: name.into(),
+            ..ProductFacts::default()
+        };
+        let alert = Alert {
+            affected: vec![Affected {
+                software: "Windows Server 2003".into(),
+                platforms: "Windows Server 2003 SP1".into(),
+            }],
+            products: vec![
+                facts("Windows 10 Version 1607 for x64-based Systems"),
+                facts("Windows 10 for 32-bit Systems"),
+                facts("Internet Explorer 11 on Windows 7 for x64-based Systems Service Pack 1"),
+                facts("Windows Server 2012 R2 (Server Core installation)"),
+                facts("Contoso Widget 2.0"),
+            ],
+            ..Alert::default()
+        };
+        assert_eq!(
+            alert.products(),
+            [
+                "Windows Server 2003",
+                "Windows 10",
+                "Internet Explorer 11",
+                "Windows 7",
+                "Windows Server 2012 R2",
+                "Contoso Widget 2.0",
+            ]
+        );
+    }
 
     fn pkg(platform: Option<&str>, file: &str, version: &str, files: &[&str]) -> Package {
         Package {
@@ -847,4 +894,24 @@ mod tests {
             vec!["ISA Server 2000", "Exchange Server 2003"]
         );
     }
+}
+
+/// A vendor product name as the base products it names (see
+/// [`Alert::products`]): the product with its edition, then the platform a
+/// component runs on, and so on.
+fn base_products(name: &str) -> Vec<String> {
+    let parsed = crate::catalogue::parse(name);
+    if !parsed.product.is_known() {
+        return vec![name.trim().to_string()];
+    }
+    let mut out = Vec::new();
+    let mut next = Some(&parsed.product);
+    while let Some(p) = next {
+        let mut base = crate::catalogue::Product::named(p.name.clone());
+        base.family = p.family;
+        base.edition = p.edition.clone();
+        out.push(base.display_name());
+        next = p.platform.as_deref();
+    }
+    out
 }
