@@ -2,25 +2,14 @@
 //! as many vulnerabilities as the file has elements, every product a
 //! vulnerability names is in the tree, and one CVE's facts as published.
 
-mod common;
+mod msrc_data;
 
 use std::path::PathBuf;
 
 use hfr_import::cvrf::{parse, sniff};
 
 fn documents() -> Option<Vec<PathBuf>> {
-    let dir = common::data_dir("msrc-cvrf")?;
-    let mut files = Vec::new();
-    for year in ["2016", "2017"] {
-        for e in std::fs::read_dir(dir.join(year)).expect("read the data set") {
-            let p = e.expect("entry").path();
-            if p.extension().is_some_and(|x| x == "xml") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    Some(files)
+    msrc_data::files()
 }
 
 fn count(haystack: &[u8], needle: &str) -> usize {
