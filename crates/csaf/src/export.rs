@@ -15,14 +15,16 @@
 //! |---|---|
 //! | `id` | `/document/tracking/id` (and the file name, [`file_name`]) |
 //! | `title` | `/document/title` |
-//! | `kbs` | `/document/tracking/aliases` as `KBnnnnnn` |
+//! | `kbs`, `release` | `/document/tracking/aliases`: `KBnnnnnn`, then the vendor release id (`2017-Mar`) |
 //! | `registered` (else `edition`), `updated` | `initial_release_date`, `current_release_date` (Japan midnight) |
-//! | `severity` | `/document/aggregate_severity/text` (`Critical` … `Low`) and an `impact` threat per vulnerability |
+//! | `severity` | `/document/aggregate_severity/text` (`Critical` … `Low`); per vulnerability its own rating as an `impact` threat for the products the vendor did not rate one by one |
 //! | `affected` | `/product_tree/branches`: `product_name` = software, `legacy` = platforms as written |
-//! | `vulnerabilities` | `/vulnerabilities` (`cve`, or `ids` for other ids; text as the `description` note) |
-//! | `packages` (as deployed, re-releases applied), `kbs`, `reboot` | `vendor_fix` remediations with `restart_required` |
-//! | `workarounds` | `workaround` remediations |
+//! | `vulnerabilities` | `/vulnerabilities` (`cve`, or `ids` for other ids; text, else the summary of a single vulnerability, as the `description` note); an advisory id of vendor data (`ADV170003`) in `ids` |
+//! | `packages` (as deployed, re-releases applied), `kbs` no vendor product has, `reboot` | `vendor_fix` remediations with `restart_required` |
+//! | `workarounds` | `workaround` remediations (`mitigation` for the vendor's mitigations) |
 //! | `exploit_code`, `urgency` flags | `exploit_status` threats |
+//! | `products`, `exploit_status`, `acknowledgments`, `tags`, `vendor_revisions` | the vendor's products in the tree, with their ratings, impacts, scores and remediations: see `vendor.rs` |
+//! | `action`, `action_rule` | the document note of the alert's verdicts (as text) |
 //! | `summary`, `details`, `risk`, `lab_notes`, `additions`, `notes` | document notes |
 //! | `references` with a URL | `/document/references` (`external`) |
 //!
@@ -30,11 +32,12 @@
 //! not give back exactly, travels in a carrier note.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
-use hfr_model::{present, Alert, RebootRequired, Severity};
+use hfr_model::{present, Alert, RebootRequired, RemediationKind, Severity};
 use serde_json::{json, Map, Value};
 
 use crate::native::{self, jst};
-use crate::{CARRIER_PREFIX, ID_SYSTEM, SYNTHESIZED_NOTE};
+use crate::vendor::{self, VendorProduct, VulnerabilityFacts};
+use crate::{CARRIER_PREFIX, ID_SYSTEM, MSRC_ADVISORY_SYSTEM, SYNTHESIZED_NOTE};
 
 /// Who issues the exported documents (`/document/publisher`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +154,10 @@ struct Product {
 
 fn native_document(alert: &Alert, publisher: &Publisher, options: &Options) -> Value {
     let products = products(alert);
-    let mut all_ids: Vec<&str> = products.iter().map(|p| p.id.as_str()).collect();
+    let taken: Vec<&str> = products.iter().map(|p| p.id.as_str()).collect();
+    let vendor_products = vendor::products(alert, &taken);
+    let mut all_ids: Vec<&str> = taken.clone();
+    all_ids.extend(vendor_products.iter().map(|p| p.id.as_str()));
     if all_ids.is_empty() {
         all_ids.push(PLACEHOLDER_ID);
     }
@@ -202,15 +208,16 @@ fn native_document(alert: &Alert, publisher: &Publisher, options: &Options) -> V
     }
 
     let remediations = remediations(alert, &products, &all_ids);
-    let vulnerabilities = vulnerabilities(alert, &all_ids, &remediations);
+    let facts = vendor::vulnerability_facts(alert, &vendor_products);
+    let vulnerabilities = vulnerabilities(alert, &all_ids, &remediations, &facts);
     json!({
         "document": document,
-        "product_tree": product_tree(alert, &products),
+        "product_tree": product_tree(alert, &products, &vendor_products),
         "vulnerabilities": vulnerabilities,
     })
 }
 
-fn nonblank(s: &str) -> Option<&str> {
+pub(crate) fn nonblank(s: &str) -> Option<&str> {
     (!s.trim().is_empty()).then_some(s)
 }
 
@@ -222,7 +229,7 @@ fn tracking_id(alert: &Alert) -> String {
     }
 }
 
-fn severity_text(s: Severity) -> &'static str {
+pub(crate) fn severity_text(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "Critical",
         Severity::Important => "Important",
@@ -298,6 +305,14 @@ fn tracking(alert: &Alert, id: &str, options: &Options) -> Value {
             }
         }
     }
+    // The vendor release (`2017-Mar`) names the document the facts came
+    // from: another name under which the vulnerability was published.
+    if let Some(r) = alert.release.as_deref().and_then(nonblank) {
+        let r = r.trim().to_string();
+        if !aliases.contains(&r) {
+            aliases.push(r);
+        }
+    }
     if !aliases.is_empty() {
         t.insert("aliases".into(), json!(aliases));
     }
@@ -350,6 +365,9 @@ fn facts(alert: &Alert) -> String {
     }
     if let Some(a) = alert.action {
         lines.push(format!("対策: {}", a.label_ja()));
+    }
+    if let Some(r) = alert.action_rule {
+        lines.push(format!("対策の根拠: {}", r.label_ja()));
     }
     if let Some(u) = &alert.urgency {
         let mut l = format!("緊急対応度: {}", u.text);
@@ -455,7 +473,7 @@ fn document_notes(alert: &Alert) -> Vec<Value> {
 
 /// True for a URL the schema's `uri` format accepts: an absolute URI in
 /// ASCII without blanks or characters RFC 3986 leaves out.
-fn is_uri(s: &str) -> bool {
+pub(crate) fn is_uri(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {
         return false;
     };
@@ -515,7 +533,7 @@ fn references(alert: &Alert, options: &Options) -> Vec<Value> {
 
 /// A product id made of the name's ASCII letters and digits, so that the
 /// same alert always gives the same ids and a reader can tell them apart.
-fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut s = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() || c == '.' {
@@ -590,8 +608,8 @@ fn products(alert: &Alert) -> Vec<Product> {
 /// a product tree and a status for every vulnerability.
 const PLACEHOLDER_ID: &str = "hfr-all-products";
 
-fn product_tree(alert: &Alert, products: &[Product]) -> Value {
-    if products.is_empty() {
+fn product_tree(alert: &Alert, products: &[Product], vendor_products: &[VendorProduct]) -> Value {
+    if products.is_empty() && vendor_products.is_empty() {
         return json!({ "full_product_names": [{
             "name": format!("{} の対象製品", tracking_id(alert)),
             "product_id": PLACEHOLDER_ID,
@@ -610,11 +628,18 @@ fn product_tree(alert: &Alert, products: &[Product]) -> Value {
             _ => branches.push((p.software.clone(), vec![leaf])),
         }
     }
-    json!({ "branches": branches.into_iter().map(|(sw, leaves)| json!({
-        "category": "product_name",
-        "name": sw,
-        "branches": leaves,
-    })).collect::<Vec<_>>() })
+    let mut all: Vec<Value> = branches
+        .into_iter()
+        .map(|(sw, leaves)| {
+            json!({
+                "category": "product_name",
+                "name": sw,
+                "branches": leaves,
+            })
+        })
+        .collect();
+    all.extend(vendor::tree_branches(vendor_products));
+    json!({ "branches": all })
 }
 
 fn ids_or_all<'a>(ids: Vec<&'a str>, all: &[&'a str]) -> Vec<&'a str> {
@@ -716,18 +741,41 @@ fn remediations(alert: &Alert, products: &[Product], all: &[&str]) -> Vec<Value>
             );
         }
     } else {
+        // KBs the vendor's facts tie to their products are written there,
+        // per product; only the others stand for every product.
+        let covered = |kb: &str| {
+            alert.products.iter().any(|p| {
+                p.remediations.iter().any(|r| {
+                    r.kind == RemediationKind::VendorFix
+                        && r.kb.as_deref().map(str::trim) == Some(kb)
+                })
+            })
+        };
         for kb in alert.kbs.iter().filter_map(|k| nonblank(k)) {
-            fix(format!("修正プログラム KB{}", kb.trim()), all.to_vec());
+            if !covered(kb.trim()) {
+                fix(format!("修正プログラム KB{}", kb.trim()), all.to_vec());
+            }
         }
     }
     for w in &alert.workarounds {
-        let text = match w.title.as_deref().and_then(nonblank) {
+        // The vendor's workarounds and mitigations (Microsoft's name no
+        // product) arrive titled with the vendor's type, which the
+        // category says already; CSAF has a category for mitigations.
+        let title = w.title.as_deref().and_then(nonblank).map(str::trim);
+        let (category, title) = match title {
+            Some(t) if t.eq_ignore_ascii_case("mitigation") || t == "緩和策" => {
+                ("mitigation", None)
+            }
+            Some(t) if t.eq_ignore_ascii_case("workaround") => ("workaround", None),
+            t => ("workaround", t),
+        };
+        let text = match title {
             Some(t) if nonblank(&w.text).is_some() => format!("{t}\n\n{}", w.text),
             Some(t) => t.to_string(),
             None => w.text.clone(),
         };
         if nonblank(&text).is_some() {
-            out.push(json!({ "category": "workaround", "details": text, "product_ids": all }));
+            out.push(json!({ "category": category, "details": text, "product_ids": all }));
         }
     }
     out
@@ -775,7 +823,12 @@ fn exploit_status(alert: &Alert) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-fn vulnerabilities(alert: &Alert, all: &[&str], remediations: &[Value]) -> Vec<Value> {
+fn vulnerabilities(
+    alert: &Alert,
+    all: &[&str],
+    remediations: &[Value],
+    facts: &VulnerabilityFacts,
+) -> Vec<Value> {
     let mut threats_common = Vec::new();
     if let Some(e) = exploit_status(alert) {
         threats_common.push(json!({ "category": "exploit_status", "details": e }));
@@ -788,10 +841,24 @@ fn vulnerabilities(alert: &Alert, all: &[&str], remediations: &[Value]) -> Vec<V
         let labels: Vec<&str> = v.iter().map(|a| a.label_ja()).collect();
         threats_common.push(json!({ "category": "impact", "details": format!("脆弱性の影響: {}", labels.join("、")), "product_ids": all }));
     }
+    // A vulnerability's own rating stands for the products the vendor did
+    // not rate one by one, so that no product gets two ratings.
+    let unrated: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|id| !facts.rated.iter().any(|r| r == id))
+        .collect();
+    let mut all_remediations = remediations.to_vec();
+    all_remediations.extend(facts.remediations.iter().cloned());
+    // Vendor data names its vulnerability by the alert's id, which for a
+    // Microsoft advisory (`ADV170003`) is no CVE id: it goes to `ids`.
+    let vendor_id = (alert.release.is_some() && alert.vulnerabilities.len() <= 1)
+        .then(|| alert.id.trim())
+        .filter(|id| !id.is_empty());
     let vuln = |title: Option<&str>,
                 id: Option<&str>,
                 cve_used: &mut Vec<String>,
-                notes: Vec<Value>,
+                mut notes: Vec<Value>,
                 severity: Option<Severity>| {
         let mut m = Map::new();
         if let Some(id) = id.map(str::trim).filter(|i| !i.is_empty()) {
@@ -806,18 +873,46 @@ fn vulnerabilities(alert: &Alert, all: &[&str], remediations: &[Value]) -> Vec<V
                     json!([{ "system_name": ID_SYSTEM, "text": id }]),
                 );
             }
+        } else if let Some(id) = vendor_id {
+            if is_cve(id) && !cve_used.iter().any(|c| c == id) {
+                cve_used.push(id.to_string());
+                m.insert("cve".into(), json!(id));
+            } else {
+                m.insert(
+                    "ids".into(),
+                    json!([{ "system_name": MSRC_ADVISORY_SYSTEM, "text": id }]),
+                );
+            }
+        }
+        if !facts.acknowledgments.is_empty() {
+            m.insert(
+                "acknowledgments".into(),
+                Value::Array(facts.acknowledgments.clone()),
+            );
+        }
+        // The vendor's notes after the description, before any marker.
+        let at = notes.len().min(1);
+        for (i, n) in facts.notes.iter().enumerate() {
+            notes.insert(at + i, n.clone());
         }
         m.insert("notes".into(), Value::Array(notes));
         m.insert("product_status".into(), json!({ "known_affected": all }));
-        if !remediations.is_empty() {
-            m.insert("remediations".into(), Value::Array(remediations.to_vec()));
-        }
-        let mut threats = Vec::new();
-        if let Some(s) = severity {
-            threats.push(
-                json!({ "category": "impact", "details": severity_text(s), "product_ids": all }),
+        if !all_remediations.is_empty() {
+            m.insert(
+                "remediations".into(),
+                Value::Array(all_remediations.clone()),
             );
         }
+        if !facts.scores.is_empty() {
+            m.insert("scores".into(), Value::Array(facts.scores.clone()));
+        }
+        let mut threats = Vec::new();
+        if let Some(s) = severity.filter(|_| !unrated.is_empty()) {
+            threats.push(
+                json!({ "category": "impact", "details": severity_text(s), "product_ids": unrated }),
+            );
+        }
+        threats.extend(facts.threats.iter().cloned());
         threats.extend(threats_common.iter().cloned());
         if !threats.is_empty() {
             m.insert("threats".into(), Value::Array(threats));
@@ -859,11 +954,19 @@ fn vulnerabilities(alert: &Alert, all: &[&str], remediations: &[Value]) -> Vec<V
             alert.severity,
         )];
     }
+    // The only vulnerability of an alert whose text is the summary (vendor
+    // data keeps the description there): the summary describes it.
+    let summary = alert
+        .summary
+        .as_deref()
+        .and_then(nonblank)
+        .filter(|_| alert.vulnerabilities.len() == 1);
     alert
         .vulnerabilities
         .iter()
         .map(|v| {
             let text = nonblank(&v.text)
+                .or(summary)
                 .or_else(|| nonblank(&v.title))
                 .or(v.cve.as_deref().and_then(nonblank))
                 .unwrap_or(alert.id.as_str());

@@ -6,7 +6,18 @@
 //!
 //! Reading is lenient about what it does not need and strict about shape:
 //! an array where an object belongs is an error naming its JSON pointer,
-//! while facts an alert has no place for become warnings.
+//! while facts an alert has no place for become warnings. (The importer's
+//! checks refuse such documents first; these errors remain for the export's
+//! own use of the reader.)
+//!
+//! The vendor's products of our own exports (recognised by the
+//! `x_generic_uris` namespace [`crate::MSRC_PRODUCT_ID_NAMESPACE`]) are not
+//! read as affected software, and threats, scores and remediations that
+//! name only them are skipped too (their ratings still rate the
+//! vulnerability): those facts are `Alert::products`, which the
+//! `hfr:products` carrier restores. Read here, they would only turn into
+//! downloads, reboot rows and notes the alert never had, and force
+//! carriers for keys the native reading otherwise gives back.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,8 +28,11 @@ use hfr_model::{
 };
 use serde_json::{Map, Value};
 
+use crate::checks::cvss::{severity as cvss_base_severity, Cvss3};
 use crate::import::{CsafError, ErrorKind, Warning};
-use crate::{CARRIER_PREFIX, ID_SYSTEM, SYNTHESIZED_NOTE};
+use crate::{
+    CARRIER_PREFIX, ID_SYSTEM, MSRC_ADVISORY_SYSTEM, MSRC_PRODUCT_ID_NAMESPACE, SYNTHESIZED_NOTE,
+};
 
 /// Japan time: dates of the alert are Japanese calendar days, so CSAF's
 /// date-times are read (and written) at +09:00.
@@ -43,6 +57,7 @@ pub(crate) fn join(base: &str, token: &str) -> String {
 fn invalid(pointer: &str, message: impl Into<String>) -> CsafError {
     CsafError {
         kind: ErrorKind::Invalid,
+        test: None,
         pointer: if pointer.is_empty() {
             "/".into()
         } else {
@@ -202,6 +217,10 @@ struct Tree {
     products: Vec<Product>,
     index: HashMap<String, usize>,
     groups: HashMap<String, Vec<String>>,
+    /// The ids of the vendor's products (see [`is_vendor_product`]) and
+    /// where the first is defined.
+    vendor: HashSet<String>,
+    first_vendor: Option<String>,
 }
 
 #[derive(Clone, Default)]
@@ -233,6 +252,47 @@ impl Tree {
     fn get(&self, id: &str) -> Option<&Product> {
         self.index.get(id).map(|&i| &self.products[i])
     }
+
+    fn add_vendor(&mut self, id: &str, ptr: &str) {
+        self.vendor.insert(id.to_string());
+        self.first_vendor.get_or_insert_with(|| ptr.to_string());
+    }
+
+    fn is_vendor(&self, id: &str) -> bool {
+        self.vendor.contains(id)
+    }
+
+    /// A list of product ids that names only vendor products: the fact it
+    /// belongs to is the vendor's, restored by the `hfr:products` carrier.
+    fn only_vendor(&self, ids: &[&str]) -> bool {
+        !ids.is_empty() && ids.iter().all(|id| self.is_vendor(id))
+    }
+}
+
+/// True for the helper our export puts on a vendor product: only
+/// `x_generic_uris`, each in [`MSRC_PRODUCT_ID_NAMESPACE`].
+fn is_vendor_helper(helper: &Value) -> bool {
+    let Some(m) = helper.as_object() else {
+        return false;
+    };
+    let Some(uris) = m.get("x_generic_uris").and_then(Value::as_array) else {
+        return false;
+    };
+    m.len() == 1
+        && !uris.is_empty()
+        && uris
+            .iter()
+            .all(|u| u.get("namespace").and_then(Value::as_str) == Some(MSRC_PRODUCT_ID_NAMESPACE))
+}
+
+/// A product our export wrote for one of the alert's vendor products
+/// (`Alert::products`). Its facts are left to the `hfr:products` carrier:
+/// reading them here as affected software, downloads and notes would only
+/// blur the keys the native reading does give back.
+fn is_vendor_product(product: &Map<String, Value>) -> bool {
+    product
+        .get("product_identification_helper")
+        .is_some_and(is_vendor_helper)
 }
 
 fn software_of(path: &Path, full_name: &str) -> String {
@@ -270,15 +330,19 @@ fn walk(
             let full = req_str(p, "name", &pp)?;
             let id = req_str(p, "product_id", &pp)?;
             let platforms = if category == "legacy" { name } else { full };
-            tree.add(
-                Product {
-                    id: id.to_string(),
-                    software: software_of(&here, full),
-                    platforms: platforms.to_string(),
-                },
-                &pp,
-                warnings,
-            );
+            if is_vendor_product(p) {
+                tree.add_vendor(id, &pp);
+            } else {
+                tree.add(
+                    Product {
+                        id: id.to_string(),
+                        software: software_of(&here, full),
+                        platforms: platforms.to_string(),
+                    },
+                    &pp,
+                    warnings,
+                );
+            }
         }
         walk(
             arr(m, "branches", &bp)?,
@@ -308,6 +372,10 @@ fn read_tree(doc: &Map<String, Value>, warnings: &mut Vec<Tagged>) -> Result<Tre
         let fp = format!("{ptr}/full_product_names/{i}");
         let m = object(f, &fp)?;
         let name = req_str(m, "name", &fp)?;
+        if is_vendor_product(m) {
+            tree.add_vendor(req_str(m, "product_id", &fp)?, &fp);
+            continue;
+        }
         tree.add(
             Product {
                 id: req_str(m, "product_id", &fp)?.to_string(),
@@ -326,6 +394,10 @@ fn read_tree(doc: &Map<String, Value>, warnings: &mut Vec<Tagged>) -> Result<Tre
         let f = opt_obj(m, "full_product_name", &rp)?
             .ok_or_else(|| invalid(&fp, "is required but missing"))?;
         let name = req_str(f, "name", &fp)?;
+        if is_vendor_product(f) {
+            tree.add_vendor(req_str(f, "product_id", &fp)?, &fp);
+            continue;
+        }
         // A component installed on a platform: the platform is what an
         // administrator looks for in the alert.
         let software = opt_str(m, "relates_to_product_reference", &rp)?
@@ -354,6 +426,18 @@ fn read_tree(doc: &Map<String, Value>, warnings: &mut Vec<Tagged>) -> Result<Tre
     // Product identification helpers (CPE, PURL, hashes, …) have no place
     // in an alert; say so once.
     find_helpers(pt, ptr, &mut helpers);
+    if let Some(p) = &tree.first_vendor {
+        warnings.push(Tagged {
+            key: "products",
+            warning: Warning::new(
+                p,
+                format!(
+                    "{} vendor product(s) and their facts (rating, impact, CVSS, remediations) are read from the hfr:products carrier note only; without it they are not kept",
+                    tree.vendor.len()
+                ),
+            ),
+        });
+    }
     if let Some(p) = helpers {
         warnings.push(Tagged {
             key: "affected",
@@ -373,6 +457,9 @@ fn find_helpers(v: &Map<String, Value>, ptr: &str, found: &mut Option<String>) {
     for (k, x) in v {
         let here = join(ptr, k);
         if k == "product_identification_helper" {
+            if is_vendor_helper(x) {
+                continue;
+            }
             *found = Some(here);
             return;
         }
@@ -434,8 +521,10 @@ pub(crate) fn read(doc: &Value) -> Result<(Alert, Vec<Tagged>), CsafError> {
         }
     }
     if let Some(p) = other_aliases {
+        // Our exports write the vendor release there (`2017-Mar`), which
+        // its carrier restores: the warning is about that key.
         w.push(Tagged {
-            key: "kbs",
+            key: "release",
             warning: Warning::new(&p, "aliases other than KB numbers are not kept"),
         });
     }
@@ -536,6 +625,9 @@ pub(crate) fn read(doc: &Value) -> Result<(Alert, Vec<Tagged>), CsafError> {
             for status in ps.keys() {
                 let list = strs(ps, status, &pp)?;
                 for id in list {
+                    if tree.is_vendor(id) {
+                        continue;
+                    }
                     if tree.get(id).is_none() {
                         w.push(Tagged {
                             key: "affected",
@@ -586,25 +678,37 @@ pub(crate) fn read(doc: &Value) -> Result<(Alert, Vec<Tagged>), CsafError> {
         let vp = format!("/vulnerabilities/{vi}");
         let m = object(v, &vp)?;
         let synthesized = is_synthesized(m);
-        let vuln = read_vulnerability(m, &vp, synthesized, &mut alert, &mut dropped)?;
+        let vuln = read_vulnerability(m, &vp, synthesized, &tree, &mut alert, &mut dropped)?;
         add_refs(
             arr(m, "references", &vp)?,
             &join(&vp, "references"),
             &mut alert,
         )?;
         read_remediations(m, &vp, &tree, &mut alert)?;
-        for (si, s) in arr(m, "scores", &vp)?.iter().enumerate() {
+        // Scores only matter as a last resort for the severity. Read
+        // leniently (the alert keeps no CVSS, so a malformed score is a
+        // warning of the checks, not a refusal), and by the vector, which
+        // is the authority when the numbers disagree with it (6.1.9).
+        for (si, s) in scores(m).iter().enumerate() {
             let sp = format!("{vp}/scores/{si}");
-            let sm = object(s, &sp)?;
-            for version in ["cvss_v3", "cvss_v2"] {
-                if let Some(c) = opt_obj(sm, version, &sp)? {
-                    if let Some(sev) = c
-                        .get("baseSeverity")
-                        .and_then(Value::as_str)
-                        .and_then(cvss_severity)
-                    {
-                        cvss.push((sev, join(&join(&sp, version), "baseSeverity")));
-                    }
+            let products: Vec<&str> = s
+                .get("products")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if tree.only_vendor(&products) {
+                continue;
+            }
+            let Some(vector) = s
+                .get("cvss_v3")
+                .and_then(|c| c.get("vectorString"))
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            if let Ok(parsed) = Cvss3::parse(vector) {
+                if let Some(sev) = cvss_severity(cvss_base_severity(parsed.scores().base)) {
+                    cvss.push((sev, format!("{sp}/cvss_v3/vectorString")));
                 }
             }
         }
@@ -660,10 +764,19 @@ fn cvss_severity(s: &str) -> Option<Severity> {
     }
 }
 
+/// The score entries of a vulnerability; nothing when `scores` is not an
+/// array.
+fn scores(m: &Map<String, Value>) -> &[Value] {
+    m.get("scores")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice)
+}
+
 fn read_vulnerability(
     m: &Map<String, Value>,
     vp: &str,
     synthesized: bool,
+    tree: &Tree,
     alert: &mut Alert,
     dropped: &mut Vec<(&'static str, String, &'static str)>,
 ) -> Result<Option<Vulnerability>, CsafError> {
@@ -676,6 +789,8 @@ fn read_vulnerability(
         let text = req_str(im, "text", &ip)?;
         if system == ID_SYSTEM && own_id.is_none() {
             own_id = Some(text);
+        } else if system == MSRC_ADVISORY_SYSTEM && text.trim() == alert.id {
+            // The advisory id of our own vendor export: the alert's id.
         } else if !dropped
             .iter()
             .any(|(_, _, what)| *what == "vulnerability ids other than CVE")
@@ -708,6 +823,15 @@ fn read_vulnerability(
         let tm = object(t, &tp)?;
         let category = req_str(tm, "category", &tp)?;
         let details = req_str(tm, "details", &tp)?;
+        let products = strs(tm, "product_ids", &tp)?;
+        if tree.only_vendor(&products) {
+            // The vendor's threat: its rating still rates the
+            // vulnerability; the rest is the `hfr:products` carrier's.
+            if let ("impact", Some(s)) = (category, Severity::parse(details)) {
+                severity = Some(severity.map_or(s, |x: Severity| x.min(s)));
+            }
+            continue;
+        }
         match (category, Severity::parse(details)) {
             ("impact", Some(s)) => {
                 severity = Some(severity.map_or(s, |x: Severity| x.min(s)));
@@ -740,15 +864,30 @@ fn read_vulnerability(
             }
         }
     }
-    for (key, what) in [
-        ("cwe", "CWE classifications"),
-        ("scores", "CVSS scores"),
-        ("acknowledgments", "acknowledgments"),
-        ("flags", "flags"),
-        ("involvements", "involvements"),
+    // Scores of the vendor's products are the `hfr:products` carrier's.
+    let foreign_scores = scores(m).iter().any(|s| {
+        let products: Vec<&str> = s
+            .get("products")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        !tree.only_vendor(&products)
+    });
+    for (key, what, tag) in [
+        ("cwe", "CWE classifications", "vulnerabilities"),
+        ("scores", "CVSS scores", "vulnerabilities"),
+        // Our exports write the alert's acknowledgments there, which
+        // their carrier restores.
+        ("acknowledgments", "acknowledgments", "acknowledgments"),
+        ("flags", "flags", "vulnerabilities"),
+        ("involvements", "involvements", "vulnerabilities"),
     ] {
-        if m.contains_key(key) && !dropped.iter().any(|(_, _, x)| *x == what) {
-            dropped.push(("vulnerabilities", join(vp, key), what));
+        let present = match key {
+            "scores" => m.contains_key(key) && (foreign_scores || !m["scores"].is_array()),
+            _ => m.contains_key(key),
+        };
+        if present && !dropped.iter().any(|(_, _, x)| *x == what) {
+            dropped.push((tag, join(vp, key), what));
         }
     }
     if synthesized {
@@ -786,6 +925,11 @@ fn read_remediations(
                 ids.extend(members.iter().map(String::as_str));
             }
         }
+        // The vendor's remediations are the `hfr:products` carrier's.
+        if tree.only_vendor(&ids) {
+            continue;
+        }
+        ids.retain(|id| !tree.is_vendor(id));
         let mut software: Vec<&str> = Vec::new();
         for id in &ids {
             if let Some(p) = tree.get(id) {
