@@ -15,6 +15,8 @@
 //! api/v1/alerts/MS04-035/revisions.json
 //! api/v1/alerts/MS04-035/csaf.json    the alert as a CSAF 2.0 advisory
 //! api/v1/products.json, api/v1/openapi.json
+//! .well-known/csaf/…             the CSAF provider tree (see provider.rs),
+//!                                listings as index.html
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -26,7 +28,7 @@ use crate::error::{AppError, WebError};
 use crate::http::Doc;
 use crate::params::Query;
 use crate::state::{AppState, CSS, ICON};
-use crate::{api, feed, pages, subscribe};
+use crate::{api, feed, pages, provider, subscribe};
 
 /// What [`crate::export_site`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -136,6 +138,13 @@ pub(crate) async fn export_site(st: AppState, dir: &Path) -> Result<ExportSummar
     w.write("api/v1/openapi.json", &st.openapi).await?;
     w.doc("api/v1/products.json", api::products(&st).await)
         .await?;
+
+    // The CSAF provider, rendered as the server renders it, so that a mirror
+    // is a provider with the same documents and hashes.
+    let tree = provider::Tree::build(&st, Default::default(), None).await?;
+    for (file, body) in provider::export_files(&tree) {
+        w.write(&file, body).await?;
+    }
 
     let all = st.store.list(&AlertFilter::default()).await?;
     w.write("api/v1/alerts.json", &api::full_list(&st, &all).body)

@@ -31,6 +31,7 @@ mod form;
 mod http;
 mod pages;
 mod params;
+mod provider;
 mod routes;
 mod state;
 mod subscribe;

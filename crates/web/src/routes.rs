@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::http::{self, Doc, Kind};
 use crate::params::{self, Query};
 use crate::state::{AppState, Inner, CSS, ICON};
-use crate::{api, feed, pages, subscribe};
+use crate::{api, feed, pages, provider, subscribe};
 use hfr_store::MAX_ID_LEN;
 
 pub(crate) fn router(st: AppState) -> Router {
@@ -68,6 +68,9 @@ pub(crate) fn router(st: AppState) -> Router {
         .route("/api/v1/products", get(api_products))
         .route("/api/v1/products.json", get(api_products))
         .route("/api/v1/openapi.json", get(openapi))
+        // The archive as a CSAF provider (provider.rs): /.well-known/csaf/…,
+        // the API's CSAF documents laid out for CSAF tools.
+        .merge(provider::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(st)
@@ -96,7 +99,7 @@ fn cache_control(st: &Inner) -> &str {
 
 /// Was the request for the API (JSON errors) or for a page (HTML errors)?
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Face {
+pub(crate) enum Face {
     Page,
     Api,
 }
@@ -150,7 +153,7 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-fn error_response(st: &Inner, face: Face, e: AppError) -> Response {
+pub(crate) fn error_response(st: &Inner, face: Face, e: AppError) -> Response {
     let (status, heading, message, parameter) = match e {
         AppError::NotFound => (
             StatusCode::NOT_FOUND,
