@@ -24,6 +24,16 @@ pub fn action(a: Option<Action>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// The action with the rule that chose it, when one did:
+/// `至急適用 (悪用が確認されている)`.
+pub fn action_with_rule(a: &Alert) -> String {
+    let mut s = action(a.action);
+    if let Some(rule) = a.action_rule {
+        let _ = write!(s, " ({})", rule.label_ja());
+    }
+    s
+}
+
 fn date(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
 }
@@ -66,10 +76,14 @@ fn header(out: &mut String, a: &Alert, stored: &StoredAlert) {
     if let Some(v) = &a.vendor_title {
         let _ = writeln!(out, "({v})");
     }
+    // Vendor data has a release instead of an edition.
+    let source = match (a.edition, &a.release) {
+        (None, Some(r)) => format!("リリース {r}"),
+        (edition, _) => format!("HotFix Alert {}版", date(edition)),
+    };
     let _ = writeln!(
         out,
-        "HotFix Alert {}版  登録日 {}  更新日 {}  (revision {}, recorded {})",
-        date(a.edition),
+        "{source}  登録日 {}  更新日 {}  (revision {}, recorded {})",
         date(a.registered),
         date(a.updated),
         stored.revision,
@@ -107,7 +121,7 @@ fn header(out: &mut String, a: &Alert, stored: &StoredAlert) {
     let facts = [
         ("深刻度", severity(a.severity)),
         ("攻撃コードの有無", yes_no(a.exploit_code, "あり", "なし")),
-        ("対策", action(a.action)),
+        ("対策", action_with_rule(a)),
         ("再起動の必要性", reboot),
         ("アンインストール", yes_no(a.uninstall, "可", "不可")),
         (
@@ -233,6 +247,10 @@ fn body(out: &mut String, a: &Alert) {
             &["影響を受けるソフトウェア", "対象プラットフォーム"],
             &rows,
         );
+    }
+    if !a.products.is_empty() {
+        heading(out, "製品ごとの情報 (ベンダー)");
+        indent_table(out, &vendor_header(), &vendor_rows(a));
     }
     if !a.lab_tests.is_empty() {
         heading(out, "DA Lab 適用テストの結果");
@@ -406,6 +424,58 @@ fn package(out: &mut String, p: &Package) {
         let _ = writeln!(out, "  {}", list.title);
         indent_table(out, &HEADER, &file_rows(&list.files));
     }
+}
+
+fn vendor_header() -> [&'static str; 7] {
+    [
+        "製品",
+        "深刻度",
+        "影響",
+        "KB",
+        "再起動",
+        "置き換える更新",
+        "修正ビルド",
+    ]
+}
+
+/// One row per product and update (a product without one gets a row of its
+/// own), the vendor's words as written.
+fn vendor_rows(a: &Alert) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for p in &a.products {
+        let sev = p.vendor_severity.clone().unwrap_or_else(|| "-".into());
+        let impact = p.vendor_impact.clone().unwrap_or_else(|| "-".into());
+        let fixes: Vec<&hfr_model::Remediation> = p
+            .remediations
+            .iter()
+            .filter(|r| r.kb.is_some() || r.fixed_build.is_some())
+            .collect();
+        if fixes.is_empty() {
+            rows.push(vec![
+                p.name.clone(),
+                sev,
+                impact,
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]);
+            continue;
+        }
+        for r in fixes {
+            rows.push(vec![
+                p.name.clone(),
+                sev.clone(),
+                impact.clone(),
+                r.kb.as_deref().map_or("-".into(), |k| format!("KB{k}")),
+                r.restart_required
+                    .map_or("-".into(), |x| x.label_ja().to_string()),
+                opt(&r.supersedence).to_string(),
+                opt(&r.fixed_build).to_string(),
+            ]);
+        }
+    }
+    rows
 }
 
 #[cfg(test)]

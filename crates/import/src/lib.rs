@@ -1,4 +1,4 @@
-//! Importers: bytes in, [`hfr_model::Alert`] out.
+//! Importers: bytes in, [`hfr_model::Alert`]s out.
 //!
 //! Each input format has its own module; this crate does no file or network
 //! I/O itself (the CLI reads files and passes bytes), so every importer can be
@@ -6,7 +6,15 @@
 //! partial: it returns what it found plus [`Warning`]s for what was missing or
 //! odd. It fails with an [`ImportError`] naming the file and line only when the
 //! input is not a document of its format at all.
+//!
+//! [`read_any`] is the one entry point for every format (HotFix pages, hfr's
+//! JSON, Microsoft's CVRF XML and API JSON, CSAF 2.0), telling the format
+//! from the content and refusing what is no document (archives, compressed
+//! or binary data, lists of documents) with what to do instead; see the
+//! `any` module for the rules. A Microsoft document gives a release with
+//! many alerts ([`Document::Release`]), every other format one alert.
 
+mod any;
 pub mod cvrf;
 pub mod decode;
 pub mod hotfix;
@@ -14,6 +22,11 @@ pub mod json;
 pub mod msrc;
 
 use hfr_model::Alert;
+
+pub use any::{
+    csaf_part_unread, detect, read_any, screen, Document, Format, ReleaseDocument, CSAF_FORMAT,
+    CSAF_UNREAD, SCREEN_BYTES,
+};
 
 /// Something the importer noticed but could work around: a missing section, a
 /// row it could not split, a mark that did not survive.
@@ -80,11 +93,56 @@ pub enum ImportError {
         line: usize,
         reason: String,
     },
+    /// An archive, compressed data or another binary format, told by its
+    /// first bytes; `what` says what it is and what to do.
+    #[error("{file}: {what}")]
+    NotADocument { file: String, what: String },
+    /// A document that lists documents (a CSAF provider's metadata, a ROLIE
+    /// feed, Microsoft's list of updates) rather than being one.
+    #[error("{file}: {what}: it lists documents rather than being one; `hfr sync` fetches what it lists")]
+    ListOfDocuments { file: String, what: String },
+    #[error("{file}: line {line} column {column}: not well-formed JSON: {reason}")]
+    NotJson {
+        file: String,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+    /// A Microsoft CVRF document (XML or the API's JSON) that cannot be read.
+    #[error(transparent)]
+    Cvrf(#[from] cvrf::CvrfError),
+    /// A CSAF document the importer cannot read, at `pointer`.
+    #[error("{file}: CSAF {pointer}: {message}")]
+    Csaf {
+        file: String,
+        pointer: String,
+        message: String,
+    },
+    /// A CSAF advisory that fails a check (structural or one of the
+    /// mandatory tests) in a part the importer reads: `test` is `schema` or
+    /// the section number (`6.1.8`), `more` how many other such findings
+    /// there are.
+    #[error("{file}: fails CSAF test {test} at {pointer}: {message}{}; hfr reads that part, so the advisory was not imported", more_findings(*.more))]
+    CsafCheck {
+        file: String,
+        test: String,
+        pointer: String,
+        message: String,
+        more: usize,
+    },
 }
 
-/// Reads one document of any format this crate knows, chosen by its
-/// content rather than its name: the model's JSON (the first character
-/// opens an object) or a HotFix Alert page.
+fn more_findings(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " (and 1 more finding)".to_string(),
+        n => format!(" (and {n} more findings)"),
+    }
+}
+
+/// Reads one alert from the model's JSON (the first character opens an
+/// object) or a HotFix Alert page, chosen by the content. [`read_any`]
+/// reads every format, vendor documents included.
 pub fn read_document(bytes: &[u8], file: &str) -> Result<Parsed, ImportError> {
     let head = &bytes[..bytes.len().min(4096)];
     let head = String::from_utf8_lossy(head);

@@ -46,6 +46,11 @@ pub enum StoreError {
     #[error("alert {id:?} cannot be stored: {reason}; nothing from this import was written")]
     InvalidAlert { id: String, reason: String },
 
+    /// A release was refused before anything was written; the whole batch
+    /// was rolled back.
+    #[error("release {id:?} cannot be stored: {reason}; nothing from this import was written")]
+    InvalidRelease { id: String, reason: String },
+
     /// A mail-side row (subscriber, outbox, setting) cannot be read back.
     #[error("the archive holds an unreadable {table} row {key}: {reason}")]
     CorruptRow {

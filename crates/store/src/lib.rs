@@ -13,6 +13,12 @@
 //! Every write is one transaction: a failed import leaves the archive exactly as
 //! it was.
 //!
+//! Vendor documents are kept as they came, once: a source document is stored
+//! in a table of its own keyed by the SHA-256 of its text, and every revision
+//! made from it (a hundred alerts from one monthly document of Microsoft's)
+//! refers to it. A vendor's monthly document is also kept as a release
+//! ([`StoredRelease`]), written in the same transaction as its alerts.
+//!
 //! Beside the alerts the store keeps the subscription side (see [`mail`]):
 //! subscribers, the server's settings, which alert revisions were published,
 //! and a durable outbox of mail that workers claim with a lease and mark
@@ -23,7 +29,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use hfr_model::diff::Change;
 use hfr_model::subscription::Preferences;
-use hfr_model::{Action, Alert, Severity};
+use hfr_model::{Action, Alert, Release, Severity};
 use serde::{Deserialize, Serialize};
 
 mod error;
@@ -71,8 +77,9 @@ impl SourceKind {
 }
 
 /// Where a revision came from. The original document text is kept with the
-/// revision, so a later, better importer can re-read it and nothing the page
-/// said is ever lost.
+/// revision (once per distinct text, however many revisions it made), so a
+/// later, better importer can re-read it and nothing the page said is ever
+/// lost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
     pub kind: SourceKind,
@@ -93,6 +100,102 @@ pub struct ImportItem {
     pub source: Source,
     /// Record an older page (earlier 更新日) over a newer revision anyway.
     pub force: bool,
+}
+
+/// A vendor release to store together with the alerts it lists.
+#[derive(Debug, Clone)]
+pub struct ReleaseImport {
+    pub release: Release,
+    /// The alerts the release lists, in its order.
+    pub alerts: Vec<Alert>,
+    /// The release document: its text is kept once, for the release and for
+    /// every alert revision it makes.
+    pub source: Source,
+    /// Record an older version of the document (earlier current release
+    /// date) over a newer one anyway; passed on to its alerts.
+    pub force: bool,
+}
+
+/// One thing `hfr import` read from one file: an alert, or a release with
+/// its alerts.
+// One per file of an import, so its size does not matter; boxing the item
+// would only cost every caller a `Box::new`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ImportEntry {
+    Alert(ImportItem),
+    Release(ReleaseImport),
+}
+
+/// What happened to a release (its alerts have their own [`Outcome`]s).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ReleaseOutcome {
+    Created {
+        id: String,
+        revision: i64,
+    },
+    /// A changed version of the document replaced the stored one.
+    Revised {
+        id: String,
+        revision: i64,
+    },
+    Unchanged {
+        id: String,
+        revision: i64,
+    },
+    /// Not stored: the archive holds a later version of the document.
+    Stale {
+        id: String,
+        revision: i64,
+        current_release: Option<DateTime<Utc>>,
+        incoming_release: Option<DateTime<Utc>>,
+    },
+}
+
+impl ReleaseOutcome {
+    pub fn id(&self) -> &str {
+        match self {
+            ReleaseOutcome::Created { id, .. }
+            | ReleaseOutcome::Revised { id, .. }
+            | ReleaseOutcome::Unchanged { id, .. }
+            | ReleaseOutcome::Stale { id, .. } => id,
+        }
+    }
+}
+
+/// What happened to one [`ImportEntry`]. Serialized as the alert's
+/// [`Outcome`] alone, or as `{"release": …, "alerts": […]}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EntryOutcome {
+    Alert(Outcome),
+    Release {
+        release: ReleaseOutcome,
+        alerts: Vec<Outcome>,
+    },
+}
+
+impl EntryOutcome {
+    /// The outcomes of the alerts the entry wrote or left alone.
+    pub fn alerts(&self) -> &[Outcome] {
+        match self {
+            EntryOutcome::Alert(o) => std::slice::from_ref(o),
+            EntryOutcome::Release { alerts, .. } => alerts,
+        }
+    }
+}
+
+/// A vendor release as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRelease {
+    pub release: Release,
+    /// 1 when first stored, one more for every changed version stored since.
+    pub revision: i64,
+    /// When the stored version was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// When revision 1 was recorded.
+    pub created_at: DateTime<Utc>,
 }
 
 /// What happened to one [`ImportItem`].
@@ -196,7 +299,8 @@ pub struct ArchiveOverview {
 /// Cheap to ask for (one small query), so a cache may ask often.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Generation {
-    /// How many revisions the archive has recorded (they are only ever added).
+    /// How many revisions of alerts and of releases the archive has
+    /// recorded (they are only ever added).
     pub revisions: u64,
     /// When the newest one was recorded, as stored.
     pub last: Option<String>,
@@ -237,7 +341,64 @@ pub trait Store: Send + Sync {
 
     /// Writes every item in one transaction, deciding per item with
     /// [`hfr_model::revision::decide`]. On any error nothing is written.
-    async fn import(&self, items: Vec<ImportItem>) -> Result<Vec<Outcome>, StoreError>;
+    async fn import(&self, items: Vec<ImportItem>) -> Result<Vec<Outcome>, StoreError> {
+        let entries = items.into_iter().map(ImportEntry::Alert).collect();
+        let outcomes = self.import_entries(entries).await?;
+        Ok(outcomes
+            .into_iter()
+            .flat_map(|o| o.alerts().to_vec())
+            .collect())
+    }
+
+    /// Writes alerts and releases in one transaction, in order; on any error
+    /// nothing is written. Each alert is decided with
+    /// [`hfr_model::revision::decide`], after two rules about `action`: a
+    /// re-import keeps an analyst's action ([`Alert::keep_analyst_action`]),
+    /// and an edit that changes `action` but leaves `action_rule` as it was
+    /// makes the rule [`hfr_model::ActionRule::Analyst`], so that the next
+    /// import keeps it. For vendor data, whether an incoming version is
+    /// older is decided by the vendor's revision dates rather than by
+    /// `updated`, which an edit moves to its own day (so an edit never
+    /// locks the vendor's later versions out). A release is stored when new
+    /// or changed, unless the
+    /// archive holds a later version of the document (and not `force`),
+    /// in which case its alerts are left alone too; otherwise its alerts
+    /// are decided one by one, so a re-imported month makes revisions only
+    /// of the alerts whose facts changed. Each source
+    /// text is kept once, and only when something written refers to it.
+    async fn import_entries(
+        &self,
+        entries: Vec<ImportEntry>,
+    ) -> Result<Vec<EntryOutcome>, StoreError>;
+
+    /// Stores a release with its alerts (see [`Store::import_entries`]).
+    async fn import_release(
+        &self,
+        release: ReleaseImport,
+    ) -> Result<(ReleaseOutcome, Vec<Outcome>), StoreError> {
+        let mut out = self
+            .import_entries(vec![ImportEntry::Release(release)])
+            .await?;
+        match out.pop() {
+            Some(EntryOutcome::Release { release, alerts }) => Ok((release, alerts)),
+            _ => Err(StoreError::Corrupt {
+                id: String::new(),
+                revision: 0,
+                reason: "the import of a release gave no release outcome".into(),
+            }),
+        }
+    }
+
+    /// A release at its stored version. Ids match case-insensitively.
+    async fn release(&self, id: &str) -> Result<Option<StoredRelease>, StoreError>;
+
+    /// Every release, newest first (first published, then id).
+    async fn releases(&self) -> Result<Vec<StoredRelease>, StoreError>;
+
+    /// The current revisions of the alerts with these ids (those that
+    /// exist, matched case-insensitively), in the order of `ids`: what a
+    /// release page shows, in a few queries rather than one per alert.
+    async fn get_many(&self, ids: &[String]) -> Result<Vec<StoredAlert>, StoreError>;
 
     /// The current revision of an alert. Ids match case-insensitively.
     async fn get(&self, id: &str) -> Result<Option<StoredAlert>, StoreError>;

@@ -201,8 +201,13 @@ pub async fn open_sqlite(path: &Path) -> Result<SqliteStore, StoreError> {
         .await
         .map_err(|e| open_error(&location, e))?;
     migrate(&SQLITE_MIGRATIONS, &pool, &location).await?;
+    let store = SqliteStore::new(pool);
+    let hashed = store.hash_moved_sources().await?;
+    if hashed > 0 {
+        tracing::info!(hashed, "keyed the source documents moved by the migration");
+    }
     tracing::debug!(path = %path.display(), "opened the SQLite archive");
-    Ok(SqliteStore::new(pool))
+    Ok(store)
 }
 
 /// Opens a PostgreSQL archive (the database must exist) and migrates it.
@@ -225,8 +230,12 @@ pub async fn open_postgres(url: &str) -> Result<PgStore, StoreError> {
         .await
         .map_err(|e| open_error(&location, e))?;
     migrate(&POSTGRES_MIGRATIONS, &pool, &location).await?;
+    let store = PgStore::new(pool);
+    // The PostgreSQL migration hashes what it moves; this only finds
+    // nothing, but keeps the two back ends alike.
+    store.hash_moved_sources().await?;
     tracing::debug!(location = %location, "opened the PostgreSQL archive");
-    Ok(PgStore::new(pool))
+    Ok(store)
 }
 
 #[cfg(test)]

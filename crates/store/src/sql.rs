@@ -17,15 +17,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hfr_model::diff::Change;
 use hfr_model::revision::{decide, Decision};
 use hfr_model::subscription::Preferences;
-use hfr_model::{Action, Alert, Severity};
+use hfr_model::{Action, ActionRule, Alert, Release, Severity};
+use sha2::{Digest, Sha256};
 
 use crate::mail::{
     NewMessage, OutboxCount, OutboxMark, OutboxMessage, PublicationRecord, PublicationStart,
     Released, Subscriber,
 };
 use crate::{
-    AlertFilter, AlertSummary, ArchiveOverview, Generation, ImportItem, Outcome, RevisionInfo,
-    Source, SourceKind, Store, StoreError, StoredAlert, TargetKind,
+    AlertFilter, AlertSummary, ArchiveOverview, EntryOutcome, Generation, ImportEntry, Outcome,
+    ReleaseOutcome, RevisionInfo, Source, SourceKind, Store, StoreError, StoredAlert,
+    StoredRelease, TargetKind,
 };
 
 /// Subscribers, settings, publications and the outbox (`sql/mailing.rs`).
@@ -158,8 +160,75 @@ static UPDATE_ALERT: LazyLock<String> = LazyLock::new(|| {
 
 const INSERT_REVISION: &str = "INSERT INTO alert_revisions \
      (alert_id, revision, recorded_at, updated, source_kind, source_name, source_format, \
-      source_sha256, source_text, changes, document) \
+      source_sha256, source_id, changes, document) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// A kept source document by the SHA-256 of its text.
+const SELECT_SOURCE_ID: &str = "SELECT id FROM sources WHERE sha256 = $1";
+
+const INSERT_SOURCE: &str =
+    "INSERT INTO sources (sha256, bytes, text) VALUES ($1, $2, $3) RETURNING id";
+
+/// Texts moved into `sources` by the SQLite migration, which cannot hash.
+const SELECT_UNHASHED_SOURCES: &str =
+    "SELECT id, text FROM sources WHERE sha256 IS NULL ORDER BY id LIMIT 64";
+
+const SET_SOURCE_HASH: &str = "UPDATE sources SET sha256 = $1 WHERE id = $2";
+
+/// The columns of `releases`, in the order [`write_release`] binds them.
+const RELEASE_COLUMNS: [&str; 13] = [
+    "id",
+    "id_key",
+    "revision",
+    "title",
+    "initial_release",
+    "current_release",
+    "vendor_revision",
+    "sort_date",
+    "alerts",
+    "created_at",
+    "recorded_at",
+    "source_id",
+    "document",
+];
+
+static INSERT_RELEASE: LazyLock<String> = LazyLock::new(|| {
+    let values: Vec<String> = (1..=RELEASE_COLUMNS.len())
+        .map(|i| format!("${i}"))
+        .collect();
+    format!(
+        "INSERT INTO releases ({}) VALUES ({})",
+        RELEASE_COLUMNS.join(", "),
+        values.join(", ")
+    )
+});
+
+/// Updates the release whose id is the last parameter.
+static UPDATE_RELEASE: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = RELEASE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect();
+    format!(
+        "UPDATE releases SET {} WHERE id = ${}",
+        sets.join(", "),
+        RELEASE_COLUMNS.len() + 1
+    )
+});
+
+const SELECT_RELEASE: &str = "SELECT id, revision, created_at, recorded_at, document \
+     FROM releases WHERE id_key = $1";
+
+const SELECT_RELEASES: &str = "SELECT id, revision, created_at, recorded_at, document \
+     FROM releases ORDER BY sort_date DESC NULLS LAST, id";
+
+/// The current revisions of some alerts; the `IN` list is appended.
+const SELECT_MANY: &str = "SELECT id, revision, created_at, recorded_at, document \
+     FROM alerts WHERE id_key IN (";
+
+/// How many ids one [`SELECT_MANY`] binds.
+const MANY_CHUNK: usize = 500;
 
 const DELETE_PRODUCTS: &str = "DELETE FROM alert_products WHERE alert_id = $1";
 
@@ -184,8 +253,9 @@ const SELECT_HISTORY: &str = "SELECT a.id AS id, r.revision AS revision, \
 const SELECT_SOURCE: &str = "SELECT a.id AS id, r.revision AS revision, \
      r.source_kind AS source_kind, r.source_name AS source_name, \
      r.source_format AS source_format, r.source_sha256 AS source_sha256, \
-     r.source_text AS source_text \
+     s.text AS source_text \
      FROM alert_revisions r JOIN alerts a ON a.id = r.alert_id \
+     LEFT JOIN sources s ON s.id = r.source_id \
      WHERE a.id_key = $1 AND r.revision = $2";
 
 const SELECT_SUMMARY: &str =
@@ -199,8 +269,12 @@ const SELECT_PRODUCTS: &str = "SELECT product, COUNT(*) AS n FROM alert_products
 
 const SELECT_FRESHNESS: &str = "SELECT COUNT(*) AS n, MAX(recorded_at) AS last FROM alerts";
 
-const SELECT_GENERATION: &str =
-    "SELECT COUNT(*) AS n, MAX(recorded_at) AS last FROM alert_revisions";
+/// Alert revisions and release versions alike: a release re-imported with new
+/// notes changes its page without any alert changing.
+const SELECT_GENERATION: &str = "SELECT CAST((SELECT COUNT(*) FROM alert_revisions) \
+     + (SELECT COALESCE(SUM(revision), 0) FROM releases) AS BIGINT) AS n, \
+     (SELECT MAX(t) FROM (SELECT MAX(recorded_at) AS t FROM alert_revisions \
+      UNION ALL SELECT MAX(recorded_at) AS t FROM releases) AS times) AS last";
 
 const SELECT_YEARS: &str = "SELECT DISTINCT substr(sort_date, 1, 4) AS year FROM alerts \
      WHERE sort_date IS NOT NULL ORDER BY year DESC";
@@ -217,6 +291,27 @@ struct AlertRow {
     created_at: String,
     recorded_at: String,
     document: String,
+}
+
+/// A release as stored (the same columns as an alert's [`AlertRow`]).
+#[derive(Debug, sqlx::FromRow)]
+struct ReleaseRow {
+    id: String,
+    revision: i64,
+    created_at: String,
+    recorded_at: String,
+    document: String,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct IdRow {
+    id: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct UnhashedRow {
+    id: i64,
+    text: String,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -495,12 +590,14 @@ fn alert_params(
     ]
 }
 
-/// The statements that record `alert` as `revision`, and the outcome.
+/// The statements that record `alert` as `revision` (the text of its source
+/// kept as source `source_id`), and the revision number.
 fn write_revision(
     current: Option<&Current>,
     alert: &Alert,
     changes: &[Change],
     source: &Source,
+    source_id: Option<i64>,
     recorded_at: &str,
 ) -> Result<(Vec<Sql>, i64), StoreError> {
     let document = serde_json::to_string(alert).map_err(|e| StoreError::InvalidAlert {
@@ -538,7 +635,7 @@ fn write_revision(
             source.name.clone().into(),
             source.format.clone().into(),
             source.sha256.clone().into(),
-            source.text.clone().into(),
+            source_id.into(),
             changes_json.into(),
             document.into(),
         ],
@@ -553,62 +650,334 @@ fn write_revision(
     Ok((out, revision))
 }
 
-/// Decides what one item means for the archive (with the model's revision
-/// rules) and returns the statements that record it.
+/// What an incoming alert means for the archive.
+enum Plan {
+    /// Record `alert` as the next revision (the first, without `current`).
+    Write(Box<WritePlan>),
+    /// Nothing to write.
+    Skip(Outcome),
+}
+
+/// A revision to record: the alert, what it replaces and what changed.
+struct WritePlan {
+    current: Option<Current>,
+    alert: Alert,
+    changes: Vec<Change>,
+    created: bool,
+}
+
+/// The rules about `action` that come before the revision rules: an
+/// analyst's choice survives a re-import of the vendor's document, and an
+/// edit that changes the action without saying why is the analyst's choice.
+/// (An edit that sets `action_rule` itself, e.g. back to a default rule, is
+/// taken as written.)
+fn apply_action_rules(current: Option<&Current>, incoming: &mut Alert, kind: SourceKind) {
+    let Some(cur) = current else { return };
+    match kind {
+        SourceKind::Edit => {
+            if incoming.action != cur.alert.action && incoming.action_rule == cur.alert.action_rule
+            {
+                incoming.action_rule = Some(ActionRule::Analyst);
+            }
+        }
+        SourceKind::Import | SourceKind::Demo => {
+            incoming.keep_analyst_action(&cur.alert);
+        }
+    }
+}
+
+/// The latest date of the vendor's own revision history of an alert.
+fn vendor_clock(a: &Alert) -> Option<chrono::DateTime<Utc>> {
+    a.vendor_revisions.iter().filter_map(|r| r.date).max()
+}
+
+/// Decides what one alert means for the archive, with the model's revision
+/// rules.
+///
+/// One rule comes first for vendor data: whether an incoming version is
+/// older than the archive's is the vendor's to say, by the latest date of
+/// its revision history. `updated`, which the model's rule compares, is
+/// moved to the day of an analyst's edit; compared with that, every later
+/// version of the vendor's document dated before the edit would be refused
+/// as stale, and the edit would shut the vendor out.
 fn plan_item(
     current: Option<Current>,
-    item: ImportItem,
+    mut alert: Alert,
+    kind: SourceKind,
     today: NaiveDate,
-    recorded_at: &str,
-) -> Result<(Vec<Sql>, Outcome), StoreError> {
-    validate(&item.alert)?;
-    let decision = decide(
-        current.as_ref().map(|c| &c.alert),
-        item.alert,
-        today,
-        item.force,
-    );
+    force: bool,
+) -> Result<Plan, StoreError> {
+    validate(&alert)?;
+    apply_action_rules(current.as_ref(), &mut alert, kind);
+    let mut force = force;
+    if let Some(cur) = &current {
+        if let (Some(c), Some(i)) = (vendor_clock(&cur.alert), vendor_clock(&alert)) {
+            if i < c && !force {
+                return Ok(Plan::Skip(Outcome::Stale {
+                    id: cur.id.clone(),
+                    revision: cur.revision,
+                    current_updated: cur.alert.updated,
+                    incoming_updated: alert.updated,
+                }));
+            }
+            // Not older by the vendor's clock: the model's date rule must
+            // not refuse it.
+            force = true;
+        }
+    }
+    let decision = decide(current.as_ref().map(|c| &c.alert), alert, today, force);
     match (decision, current) {
-        (Decision::Create(alert), cur) => {
-            // `decide` creates only when there is no current revision.
-            let (stmts, revision) =
-                write_revision(cur.as_ref(), &alert, &[], &item.source, recorded_at)?;
-            let outcome = Outcome::Created {
-                id: alert.id,
-                revision,
-            };
-            Ok((stmts, outcome))
-        }
-        (Decision::Revise { alert, changes }, cur) => {
-            let (stmts, revision) =
-                write_revision(cur.as_ref(), &alert, &changes, &item.source, recorded_at)?;
-            let outcome = Outcome::Revised {
-                id: alert.id,
-                revision,
-                changes,
-            };
-            Ok((stmts, outcome))
-        }
-        (Decision::Unchanged, Some(cur)) => Ok((
-            Vec::new(),
-            Outcome::Unchanged {
-                id: cur.id,
-                revision: cur.revision,
-            },
-        )),
-        (Decision::Stale { current, incoming }, Some(cur)) => Ok((
-            Vec::new(),
-            Outcome::Stale {
-                id: cur.id,
-                revision: cur.revision,
-                current_updated: current,
-                incoming_updated: incoming,
-            },
-        )),
+        // `decide` creates only when there is no current revision.
+        (Decision::Create(alert), cur) => Ok(Plan::Write(Box::new(WritePlan {
+            current: cur,
+            alert,
+            changes: Vec::new(),
+            created: true,
+        }))),
+        (Decision::Revise { alert, changes }, cur) => Ok(Plan::Write(Box::new(WritePlan {
+            current: cur,
+            alert,
+            changes,
+            created: false,
+        }))),
+        (Decision::Unchanged, Some(cur)) => Ok(Plan::Skip(Outcome::Unchanged {
+            id: cur.id,
+            revision: cur.revision,
+        })),
+        (Decision::Stale { current, incoming }, Some(cur)) => Ok(Plan::Skip(Outcome::Stale {
+            id: cur.id,
+            revision: cur.revision,
+            current_updated: current,
+            incoming_updated: incoming,
+        })),
         (Decision::Unchanged | Decision::Stale { .. }, None) => {
             unreachable!("decide() only compares against an existing revision")
         }
     }
+}
+
+/// The statements for a [`Plan::Write`] and its outcome.
+fn write_plan(
+    write: WritePlan,
+    source: &Source,
+    source_id: Option<i64>,
+    recorded_at: &str,
+) -> Result<(Vec<Sql>, Outcome), StoreError> {
+    let WritePlan {
+        current,
+        alert,
+        changes,
+        created,
+    } = write;
+    let (stmts, revision) = write_revision(
+        current.as_ref(),
+        &alert,
+        &changes,
+        source,
+        source_id,
+        recorded_at,
+    )?;
+    let outcome = if created {
+        Outcome::Created {
+            id: alert.id,
+            revision,
+        }
+    } else {
+        Outcome::Revised {
+            id: alert.id,
+            revision,
+            changes,
+        }
+    };
+    Ok((stmts, outcome))
+}
+
+/// SHA-256 of a text, hex: the key a source document is kept under.
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The source of an import entry, its `sources` row found or made on first
+/// need: a month whose alerts are all unchanged stores no copy of it.
+struct SourceRef<'a> {
+    text: Option<&'a str>,
+    id: Option<i64>,
+}
+
+impl<'a> SourceRef<'a> {
+    fn new(source: &'a Source) -> Self {
+        SourceRef {
+            text: source.text.as_deref(),
+            id: None,
+        }
+    }
+}
+
+/// The release as stored, as the import transaction sees it.
+struct CurrentRelease {
+    id: String,
+    revision: i64,
+    created_at: String,
+    release: Release,
+}
+
+impl ReleaseRow {
+    fn parse(&self) -> Result<Release, StoreError> {
+        serde_json::from_str(&self.document).map_err(|e| {
+            corrupt(
+                &self.id,
+                self.revision,
+                format!("the stored JSON of the release does not parse: {e}"),
+            )
+        })
+    }
+
+    fn into_current(self) -> Result<CurrentRelease, StoreError> {
+        Ok(CurrentRelease {
+            release: self.parse()?,
+            id: self.id,
+            revision: self.revision,
+            created_at: self.created_at,
+        })
+    }
+
+    fn into_stored(self) -> Result<StoredRelease, StoreError> {
+        Ok(StoredRelease {
+            release: self.parse()?,
+            revision: self.revision,
+            recorded_at: parse_timestamp(&self.id, self.revision, &self.recorded_at)?,
+            created_at: parse_timestamp(&self.id, self.revision, &self.created_at)?,
+        })
+    }
+}
+
+/// Refuses a release the archive must not hold (the rule for alert ids).
+fn validate_release(release: &Release) -> Result<(), StoreError> {
+    match id_problem(&release.id) {
+        None => Ok(()),
+        Some(reason) => Err(StoreError::InvalidRelease {
+            id: release.id.clone(),
+            reason,
+        }),
+    }
+}
+
+/// What an incoming release means: written as `revision` (with the row it
+/// replaces), or not at all.
+enum ReleasePlan {
+    Write {
+        current: Option<Box<CurrentRelease>>,
+        revision: i64,
+    },
+    Skip(ReleaseOutcome),
+}
+
+/// The same version again changes nothing; an older version (earlier
+/// current release date) is stale unless forced; anything else is the next
+/// revision of the release.
+fn plan_release(current: Option<CurrentRelease>, incoming: &Release, force: bool) -> ReleasePlan {
+    let Some(cur) = current else {
+        return ReleasePlan::Write {
+            current: None,
+            revision: 1,
+        };
+    };
+    if cur.release == *incoming {
+        return ReleasePlan::Skip(ReleaseOutcome::Unchanged {
+            id: cur.id,
+            revision: cur.revision,
+        });
+    }
+    if let (Some(c), Some(i)) = (cur.release.current_release, incoming.current_release) {
+        if i < c && !force {
+            return ReleasePlan::Skip(ReleaseOutcome::Stale {
+                id: cur.id,
+                revision: cur.revision,
+                current_release: Some(c),
+                incoming_release: Some(i),
+            });
+        }
+    }
+    ReleasePlan::Write {
+        revision: cur.revision + 1,
+        current: Some(Box::new(cur)),
+    }
+}
+
+/// The statement that writes a release as `revision`, and its outcome.
+fn write_release(
+    current: Option<&CurrentRelease>,
+    release: &Release,
+    revision: i64,
+    source_id: Option<i64>,
+    recorded_at: &str,
+) -> Result<(Sql, ReleaseOutcome), StoreError> {
+    let document = serde_json::to_string(release).map_err(|e| StoreError::InvalidRelease {
+        id: release.id.clone(),
+        reason: format!("it cannot be serialized: {e}"),
+    })?;
+    let created_at = current.map_or(recorded_at, |c| c.created_at.as_str());
+    let mut params: Vec<Param> = vec![
+        release.id.clone().into(),
+        id_key(&release.id).into(),
+        revision.into(),
+        release.title.clone().into(),
+        release.initial_release.map(format_timestamp).into(),
+        release.current_release.map(format_timestamp).into(),
+        release.revision.clone().into(),
+        release
+            .initial_release
+            .or(release.current_release)
+            .map(format_timestamp)
+            .into(),
+        i64::try_from(release.alerts.len())
+            .unwrap_or(i64::MAX)
+            .into(),
+        created_at.into(),
+        recorded_at.into(),
+        source_id.into(),
+        document.into(),
+    ];
+    let (sql, outcome) = match current {
+        None => (
+            Sql::new(INSERT_RELEASE.as_str(), params),
+            ReleaseOutcome::Created {
+                id: release.id.clone(),
+                revision,
+            },
+        ),
+        Some(cur) => {
+            params.push(cur.id.clone().into());
+            (
+                Sql::new(UPDATE_RELEASE.as_str(), params),
+                ReleaseOutcome::Revised {
+                    id: release.id.clone(),
+                    revision,
+                },
+            )
+        }
+    };
+    Ok((sql, outcome))
+}
+
+/// `ids` in chunks, each with its `SELECT_MANY` statement.
+fn many_sql(ids: &[String]) -> Vec<Sql> {
+    ids.chunks(MANY_CHUNK)
+        .map(|chunk| {
+            let mut sql = Sql::new(SELECT_MANY, Vec::new());
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(id_key(id));
+            }
+            sql.push(")");
+            sql
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -801,6 +1170,121 @@ macro_rules! impl_store {
                 let q = bind_all!(sqlx::query_as::<_, R>(&sql.text), sql.params);
                 Ok(q.fetch_optional(&self.pool).await?)
             }
+
+            /// One alert of an import, inside its transaction.
+            async fn import_alert(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                alert: Alert,
+                source: &Source,
+                source_ref: &mut SourceRef<'_>,
+                force: bool,
+                today: NaiveDate,
+                recorded_at: &str,
+            ) -> Result<Outcome, StoreError> {
+                let current = sqlx::query_as::<_, AlertRow>(SELECT_CURRENT)
+                    .bind(id_key(&alert.id))
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .map(AlertRow::into_current)
+                    .transpose()?;
+                let outcome = match plan_item(current, alert, source.kind, today, force)? {
+                    Plan::Skip(outcome) => outcome,
+                    Plan::Write(write) => {
+                        let source_id = Self::source_id(tx, source_ref).await?;
+                        let (statements, outcome) =
+                            write_plan(*write, source, source_id, recorded_at)?;
+                        for sql in statements {
+                            bind_all!(sqlx::query(&sql.text), sql.params)
+                                .execute(&mut **tx)
+                                .await?;
+                        }
+                        outcome
+                    }
+                };
+                tracing::debug!(?outcome, "import item");
+                Ok(outcome)
+            }
+
+            /// An alert of an older version of a release document: stale
+            /// when the archive has the alert (None, to be imported, when
+            /// it has not).
+            async fn stale_alert(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                alert: &Alert,
+            ) -> Result<Option<Outcome>, StoreError> {
+                validate(alert)?;
+                let current = sqlx::query_as::<_, AlertRow>(SELECT_CURRENT)
+                    .bind(id_key(&alert.id))
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .map(AlertRow::into_current)
+                    .transpose()?;
+                Ok(current.map(|cur| Outcome::Stale {
+                    id: cur.id,
+                    revision: cur.revision,
+                    current_updated: cur.alert.updated,
+                    incoming_updated: alert.updated,
+                }))
+            }
+
+            /// The `sources` row of an entry's text, found by its SHA-256 or
+            /// made; None when the entry kept no text.
+            async fn source_id(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                source: &mut SourceRef<'_>,
+            ) -> Result<Option<i64>, StoreError> {
+                if source.id.is_some() {
+                    return Ok(source.id);
+                }
+                let Some(text) = source.text else {
+                    return Ok(None);
+                };
+                let sha256 = sha256_hex(text);
+                let found = sqlx::query_as::<_, IdRow>(SELECT_SOURCE_ID)
+                    .bind(&sha256)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let id = match found {
+                    Some(row) => row.id,
+                    None => {
+                        sqlx::query_as::<_, IdRow>(INSERT_SOURCE)
+                            .bind(&sha256)
+                            .bind(i64::try_from(text.len()).unwrap_or(i64::MAX))
+                            .bind(text)
+                            .fetch_one(&mut **tx)
+                            .await?
+                            .id
+                    }
+                };
+                source.id = Some(id);
+                Ok(source.id)
+            }
+
+            /// Gives the texts the SQLite migration moved into `sources`
+            /// their SHA-256 (SQLite has no function for it), a few at a
+            /// time, so that importing one of them again finds it. Nothing
+            /// to do (one small query) on every later open.
+            pub(crate) async fn hash_moved_sources(&self) -> Result<u64, StoreError> {
+                let mut done = 0u64;
+                loop {
+                    let rows = sqlx::query_as::<_, UnhashedRow>(SELECT_UNHASHED_SOURCES)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    if rows.is_empty() {
+                        return Ok(done);
+                    }
+                    let mut tx = self.pool.begin_with($begin).await?;
+                    for row in rows {
+                        sqlx::query(SET_SOURCE_HASH)
+                            .bind(sha256_hex(&row.text))
+                            .bind(row.id)
+                            .execute(&mut *tx)
+                            .await?;
+                        done += 1;
+                    }
+                    tx.commit().await?;
+                }
+            }
         }
 
         #[async_trait]
@@ -809,8 +1293,11 @@ macro_rules! impl_store {
                 $backend
             }
 
-            async fn import(&self, items: Vec<ImportItem>) -> Result<Vec<Outcome>, StoreError> {
-                if items.is_empty() {
+            async fn import_entries(
+                &self,
+                entries: Vec<ImportEntry>,
+            ) -> Result<Vec<EntryOutcome>, StoreError> {
+                if entries.is_empty() {
                     return Ok(Vec::new());
                 }
                 let now = Utc::now();
@@ -820,25 +1307,114 @@ macro_rules! impl_store {
                 if let Some(lock) = $lock {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
-                let mut outcomes = Vec::with_capacity(items.len());
-                for item in items {
-                    let current = sqlx::query_as::<_, AlertRow>(SELECT_CURRENT)
-                        .bind(id_key(&item.alert.id))
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .map(AlertRow::into_current)
-                        .transpose()?;
-                    let (statements, outcome) = plan_item(current, item, today, &recorded_at)?;
-                    for sql in statements {
-                        bind_all!(sqlx::query(&sql.text), sql.params)
-                            .execute(&mut *tx)
+                let mut outcomes = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    match entry {
+                        ImportEntry::Alert(item) => {
+                            let mut source = SourceRef::new(&item.source);
+                            let outcome = Self::import_alert(
+                                &mut tx,
+                                item.alert,
+                                &item.source,
+                                &mut source,
+                                item.force,
+                                today,
+                                &recorded_at,
+                            )
                             .await?;
+                            outcomes.push(EntryOutcome::Alert(outcome));
+                        }
+                        ImportEntry::Release(r) => {
+                            validate_release(&r.release)?;
+                            let mut source = SourceRef::new(&r.source);
+                            let current = sqlx::query_as::<_, ReleaseRow>(SELECT_RELEASE)
+                                .bind(id_key(&r.release.id))
+                                .fetch_optional(&mut *tx)
+                                .await?
+                                .map(ReleaseRow::into_current)
+                                .transpose()?;
+                            let release = match plan_release(current, &r.release, r.force) {
+                                ReleasePlan::Skip(outcome) => outcome,
+                                ReleasePlan::Write { current, revision } => {
+                                    let source_id =
+                                        Self::source_id(&mut tx, &mut source).await?;
+                                    let (sql, outcome) = write_release(
+                                        current.as_deref(),
+                                        &r.release,
+                                        revision,
+                                        source_id,
+                                        &recorded_at,
+                                    )?;
+                                    bind_all!(sqlx::query(&sql.text), sql.params)
+                                        .execute(&mut *tx)
+                                        .await?;
+                                    outcome
+                                }
+                            };
+                            tracing::debug!(?release, "import release");
+                            // An older version of the document changes none
+                            // of the alerts the archive has from a later one.
+                            let older = matches!(release, ReleaseOutcome::Stale { .. });
+                            let mut alerts = Vec::with_capacity(r.alerts.len());
+                            for alert in r.alerts {
+                                let outcome = if older {
+                                    Self::stale_alert(&mut tx, &alert).await?
+                                } else {
+                                    None
+                                };
+                                let outcome = match outcome {
+                                    Some(o) => o,
+                                    None => {
+                                        Self::import_alert(
+                                            &mut tx,
+                                            alert,
+                                            &r.source,
+                                            &mut source,
+                                            r.force,
+                                            today,
+                                            &recorded_at,
+                                        )
+                                        .await?
+                                    }
+                                };
+                                alerts.push(outcome);
+                            }
+                            outcomes.push(EntryOutcome::Release { release, alerts });
+                        }
                     }
-                    tracing::debug!(?outcome, "import item");
-                    outcomes.push(outcome);
                 }
                 tx.commit().await?;
                 Ok(outcomes)
+            }
+
+            async fn release(&self, id: &str) -> Result<Option<StoredRelease>, StoreError> {
+                let sql = Sql::new(SELECT_RELEASE, vec![id_key(id).into()]);
+                self.fetch_optional::<ReleaseRow>(sql)
+                    .await?
+                    .map(ReleaseRow::into_stored)
+                    .transpose()
+            }
+
+            async fn releases(&self) -> Result<Vec<StoredRelease>, StoreError> {
+                self.fetch_all::<ReleaseRow>(Sql::new(SELECT_RELEASES, Vec::new()))
+                    .await?
+                    .into_iter()
+                    .map(ReleaseRow::into_stored)
+                    .collect()
+            }
+
+            async fn get_many(&self, ids: &[String]) -> Result<Vec<StoredAlert>, StoreError> {
+                let mut found = std::collections::HashMap::new();
+                for sql in many_sql(ids) {
+                    for row in self.fetch_all::<AlertRow>(sql).await? {
+                        let stored = row.into_stored()?;
+                        found.insert(id_key(&stored.alert.id), stored);
+                    }
+                }
+                Ok(ids
+                    .iter()
+                    .filter_map(|id| found.remove(&id_key(id)))
+                    .collect())
             }
 
             async fn get(&self, id: &str) -> Result<Option<StoredAlert>, StoreError> {
@@ -1154,6 +1730,53 @@ mod tests {
     fn statements_number_their_parameters() {
         assert!(INSERT_ALERT.ends_with("$16)"));
         assert!(UPDATE_ALERT.ends_with("WHERE id = $17"));
+        assert!(INSERT_RELEASE.ends_with("$13)"));
+        assert!(UPDATE_RELEASE.ends_with("WHERE id = $14"));
+    }
+
+    #[test]
+    fn many_ids_are_asked_for_in_chunks() {
+        let ids: Vec<String> = (0..1001).map(|i| format!("cve-{i}")).collect();
+        let sqls = many_sql(&ids);
+        assert_eq!(sqls.len(), 3);
+        assert_eq!(sqls[0].params.len(), MANY_CHUNK);
+        assert_eq!(sqls[2].params, vec![Param::Text(Some("CVE-1000".into()))]);
+        assert!(sqls[2].text.ends_with("IN ($1)"), "{}", sqls[2].text);
+        assert!(many_sql(&[]).is_empty());
+    }
+
+    #[test]
+    fn an_edit_that_changes_the_action_is_the_analysts() {
+        let stored = Alert {
+            id: "CVE-2017-0144".into(),
+            action: Some(Action::ApplyNow),
+            action_rule: Some(ActionRule::Exploited),
+            ..Alert::default()
+        };
+        let current = Current {
+            id: stored.id.clone(),
+            revision: 1,
+            created_at: String::new(),
+            alert: stored.clone(),
+        };
+        let mut edit = stored.clone();
+        edit.action = Some(Action::WaitForSp);
+        apply_action_rules(Some(&current), &mut edit, SourceKind::Edit);
+        assert_eq!(edit.action_rule, Some(ActionRule::Analyst));
+        // An edit of something else leaves the rule alone.
+        let mut other = stored.clone();
+        other.title = "x".into();
+        apply_action_rules(Some(&current), &mut other, SourceKind::Edit);
+        assert_eq!(other.action_rule, Some(ActionRule::Exploited));
+        // An import keeps what the analyst chose, and only that.
+        let analysts = Current {
+            alert: edit.clone(),
+            ..current
+        };
+        let mut incoming = stored.clone();
+        apply_action_rules(Some(&analysts), &mut incoming, SourceKind::Import);
+        assert_eq!(incoming.action, Some(Action::WaitForSp));
+        assert_eq!(incoming.action_rule, Some(ActionRule::Analyst));
     }
 
     #[test]

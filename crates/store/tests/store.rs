@@ -12,8 +12,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hfr_model::*;
 use hfr_store::{
-    AlertFilter, DbLocation, ImportItem, NewMessage, OutboxCount, OutboxMark, OutboxState, Outcome,
-    PublicationStart, Released, Source, SourceKind, Store, StoreError, SubscriberState, TargetKind,
+    AlertFilter, DbLocation, ImportEntry, ImportItem, NewMessage, OutboxCount, OutboxMark,
+    OutboxState, Outcome, PublicationStart, ReleaseImport, ReleaseOutcome, Released, Source,
+    SourceKind, Store, StoreError, SubscriberState, TargetKind,
 };
 use sqlx::Connection;
 
@@ -88,7 +89,8 @@ fn with_database(url: &str, name: &str) -> String {
 
 static DB_SEQ: AtomicU32 = AtomicU32::new(0);
 
-async fn pg_db() -> Option<PgDb> {
+/// A new, empty database on the test server: its admin URL and name.
+async fn create_pg_database() -> Option<(String, String)> {
     let admin_url = postgres_admin_url()?;
     let name = format!(
         "hfr_test_{}_{}_{}",
@@ -104,6 +106,11 @@ async fn pg_db() -> Option<PgDb> {
         .await
         .expect("create the test database");
     admin.close().await.ok();
+    Some((admin_url, name))
+}
+
+async fn pg_db() -> Option<PgDb> {
+    let (admin_url, name) = create_pg_database().await?;
     let store = hfr_store::open(&DbLocation::Postgres(with_database(&admin_url, &name)))
         .await
         .expect("open PostgreSQL");
@@ -115,31 +122,52 @@ async fn pg_db() -> Option<PgDb> {
     })
 }
 
+/// Drops a test database, from any context (also while unwinding).
+fn drop_pg_database(url: &str, db_name: &str) {
+    let (url, name) = (url.to_string(), db_name.to_string());
+    // Drop runs inside the test's runtime, possibly while unwinding: do
+    // the async clean-up on a thread with a runtime of its own.
+    let done = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let mut admin = sqlx::PgConnection::connect(&url).await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut admin)
+                .await?;
+            admin.close().await
+        })
+    })
+    .join();
+    if let Ok(Err(e)) = done {
+        eprintln!("warning: could not drop the test database {db_name}: {e}");
+    }
+}
+
 impl Drop for PgDb {
     fn drop(&mut self) {
-        let (url, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop runs inside the test's runtime, possibly while unwinding: do
-        // the async clean-up on a thread with a runtime of its own.
-        let done = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                let mut admin = sqlx::PgConnection::connect(&url).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await?;
-                admin.close().await
-            })
-        })
-        .join();
-        if let Ok(Err(e)) = done {
-            eprintln!(
-                "warning: could not drop the test database {}: {e}",
-                self.name
-            );
-        }
+        drop_pg_database(&self.admin_url, &self.name);
+    }
+}
+
+/// A database made by a test itself (no store opened on it yet), dropped
+/// when the test ends.
+struct PgName {
+    admin_url: String,
+    name: String,
+}
+
+impl PgName {
+    fn url(&self) -> String {
+        with_database(&self.admin_url, &self.name)
+    }
+}
+
+impl Drop for PgName {
+    fn drop(&mut self) {
+        drop_pg_database(&self.admin_url, &self.name);
     }
 }
 
@@ -2569,4 +2597,617 @@ async fn subscribers_are_read_by_the_batch(store: Arc<dyn Store>) {
         store.subscribers(&ids[7..8]).await.unwrap()[0].address,
         "reader00007@example.jp"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Vendor releases and the source documents they share.
+
+/// Plain SQL on a test database, for what the trait does not show: how
+/// many source documents are kept.
+enum Raw {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Raw {
+    async fn count(&self, sql: &str) -> i64 {
+        match self {
+            Raw::Sqlite(p) => {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", p.display()))
+                    .await
+                    .expect("connect");
+                let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut c).await.expect(sql);
+                c.close().await.ok();
+                n
+            }
+            Raw::Postgres(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+                let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut c).await.expect(sql);
+                c.close().await.ok();
+                n
+            }
+        }
+    }
+
+    async fn execute(&self, sql: &str) {
+        match self {
+            Raw::Sqlite(p) => {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", p.display()))
+                    .await
+                    .expect("connect");
+                sqlx::raw_sql(sql).execute(&mut c).await.expect(sql);
+                c.close().await.ok();
+            }
+            Raw::Postgres(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::raw_sql(sql).execute(&mut c).await.expect(sql);
+                c.close().await.ok();
+            }
+        }
+    }
+}
+
+/// Like `both_backends!`, for suite functions that also look at the tables.
+macro_rules! both_backends_raw {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_raw {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = super::sqlite_db().await;
+                    let raw = super::Raw::Sqlite(db._dir.path().join("hfr.sqlite"));
+                    super::$name(db.store.clone(), raw).await;
+                }
+            )*
+        }
+        mod postgres_raw {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(db) = super::pg_db().await else { return };
+                    let raw = super::Raw::Postgres(super::with_database(&db.admin_url, &db.name));
+                    super::$name(db.store.clone(), raw).await;
+                }
+            )*
+        }
+    };
+}
+
+both_backends_raw!(
+    a_month_is_kept_once_with_its_alerts,
+    a_later_version_revises_only_the_changed_alerts,
+    an_older_version_of_a_month_changes_nothing,
+    an_analysts_action_survives_a_re_import,
+    a_failed_import_of_a_month_stores_nothing,
+    releases_are_listed_newest_first,
+    many_alerts_are_read_in_the_order_asked,
+);
+
+const SOURCES: &str = "SELECT COUNT(*) FROM sources";
+
+fn vendor_alert(id: &str, release: &str, supersedence: &str) -> Alert {
+    Alert {
+        id: id.into(),
+        release: Some(release.into()),
+        title: format!("{id} Remote Code Execution Vulnerability"),
+        registered: Some(d("2017-03-14")),
+        updated: Some(d("2017-03-14")),
+        severity: Some(Severity::Important),
+        action: Some(Action::ApplySoon),
+        action_rule: Some(ActionRule::CriticalOrImportant),
+        vendor_revisions: vec![VendorRevision {
+            number: "1.0".into(),
+            date: Some(t("2017-03-14T07:00:00Z")),
+            description: "Information published.".into(),
+        }],
+        products: vec![ProductFacts {
+            id: "10816".into(),
+            name: "Windows 10 for x64-based Systems".into(),
+            family: Some("Windows".into()),
+            severity: Some(Severity::Important),
+            vendor_severity: Some("Important".into()),
+            remediations: vec![Remediation {
+                kind: RemediationKind::VendorFix,
+                kb: Some("4012606".into()),
+                description: None,
+                url: None,
+                fixed_build: None,
+                restart_required: Some(RestartRequired::Yes),
+                supersedence: Some(supersedence.into()),
+                supersedes: vec![format!("KB{supersedence}")],
+                sub_type: Some("Security Update".into()),
+                affected_files: Vec::new(),
+            }],
+            ..ProductFacts::default()
+        }],
+        ..Alert::default()
+    }
+}
+
+/// A month of `n` alerts, as the importer would hand it over.
+fn month(id: &str, n: usize) -> ReleaseImport {
+    let alerts: Vec<Alert> = (0..n)
+        .map(|i| vendor_alert(&format!("CVE-2017-{:04}", i + 1), id, "3210720"))
+        .collect();
+    let release = Release {
+        id: id.into(),
+        title: format!("{id} Security Updates"),
+        initial_release: Some(t("2017-03-14T07:00:00Z")),
+        current_release: Some(t("2017-03-14T07:00:00Z")),
+        revision: Some("1".into()),
+        alerts: alerts
+            .iter()
+            .map(|a| ReleaseAlert {
+                id: a.id.clone(),
+                title: a.title.clone(),
+                severity: a.severity,
+                tags: Vec::new(),
+            })
+            .collect(),
+        ..Release::default()
+    };
+    // A document of some size, different for every version.
+    let text = format!(
+        "<cvrfdoc>{id} revision 1 {}</cvrfdoc>",
+        "<Vulnerability/>".repeat(4096)
+    );
+    ReleaseImport {
+        release,
+        alerts,
+        source: Source {
+            kind: SourceKind::Import,
+            name: format!("{id}.xml"),
+            format: "cvrf-xml".into(),
+            sha256: Some("cd".repeat(32)),
+            text: Some(text),
+        },
+        force: false,
+    }
+}
+
+/// `m` as the vendor's next version: a later revision of the document, with
+/// a new text.
+fn next_version(m: &ReleaseImport, revision: &str, current: &str) -> ReleaseImport {
+    let mut next = m.clone();
+    next.release.revision = Some(revision.into());
+    next.release.current_release = Some(t(current));
+    next.source.text = Some(format!(
+        "{} revision {revision}",
+        m.source.text.clone().unwrap_or_default()
+    ));
+    next
+}
+
+async fn a_month_is_kept_once_with_its_alerts(store: Arc<dyn Store>, raw: Raw) {
+    let m = month("2017-Mar", 30);
+    let text = m.source.text.clone().unwrap();
+    let (release, alerts) = store.import_release(m.clone()).await.unwrap();
+    assert_eq!(
+        release,
+        ReleaseOutcome::Created {
+            id: "2017-Mar".into(),
+            revision: 1
+        }
+    );
+    assert_eq!(alerts.len(), 30);
+    assert!(alerts
+        .iter()
+        .all(|o| matches!(o, Outcome::Created { revision: 1, .. })));
+
+    // One copy of the document, however many alerts it made.
+    assert_eq!(raw.count(SOURCES).await, 1);
+    assert_eq!(
+        raw.count("SELECT COUNT(DISTINCT source_id) FROM alert_revisions")
+            .await,
+        1
+    );
+    assert_eq!(
+        raw.count("SELECT COUNT(*) FROM releases r JOIN sources s ON s.id = r.source_id")
+            .await,
+        1
+    );
+    for i in [1, 17, 30] {
+        let id = format!("CVE-2017-{i:04}");
+        let source = store.source(&id, 1).await.unwrap().expect("a source");
+        assert_eq!(source.text.as_deref(), Some(text.as_str()), "{id}");
+        assert_eq!(source.format, "cvrf-xml");
+        assert_eq!(source.name, "2017-Mar.xml");
+    }
+
+    let stored = store.release("2017-MAR").await.unwrap().expect("stored");
+    assert_eq!(stored.release, m.release);
+    assert_eq!(stored.revision, 1);
+    assert_eq!(stored.created_at, stored.recorded_at);
+    assert_eq!(store.releases().await.unwrap(), vec![stored.clone()]);
+    assert_eq!(store.release("2017-Apr").await.unwrap(), None);
+
+    // The same document again: nothing written, not even its text.
+    let generation = store.generation().await.unwrap();
+    let (release, alerts) = store.import_release(m.clone()).await.unwrap();
+    assert!(matches!(
+        release,
+        ReleaseOutcome::Unchanged { revision: 1, .. }
+    ));
+    assert!(alerts
+        .iter()
+        .all(|o| matches!(o, Outcome::Unchanged { .. })));
+    assert_eq!(store.generation().await.unwrap(), generation);
+    assert_eq!(raw.count(SOURCES).await, 1);
+
+    // A page with the very same text shares the row too.
+    let mut page = item(alert("MS17-010", "2017-03-14"));
+    page.source.text = Some(text.clone());
+    store.import(vec![page]).await.unwrap();
+    assert_eq!(raw.count(SOURCES).await, 1);
+    let mut other = item(alert("MS17-011", "2017-03-14"));
+    other.source.text = Some("another page".into());
+    store.import(vec![other]).await.unwrap();
+    assert_eq!(raw.count(SOURCES).await, 2);
+}
+
+async fn a_later_version_revises_only_the_changed_alerts(store: Arc<dyn Store>, raw: Raw) {
+    let v1 = month("2017-Mar", 3);
+    store.import_release(v1.clone()).await.unwrap();
+    let before = store.generation().await.unwrap();
+
+    let mut v2 = next_version(&v1, "2", "2017-04-11T07:00:00Z");
+    let changed = &mut v2.alerts[1].products[0].remediations[0];
+    changed.supersedence = Some("3210721".into());
+    changed.supersedes = vec!["KB3210721".into()];
+    let (release, alerts) = store.import_release(v2.clone()).await.unwrap();
+    assert_eq!(
+        release,
+        ReleaseOutcome::Revised {
+            id: "2017-Mar".into(),
+            revision: 2
+        }
+    );
+    assert!(matches!(alerts[0], Outcome::Unchanged { revision: 1, .. }));
+    assert!(matches!(alerts[2], Outcome::Unchanged { revision: 1, .. }));
+    match &alerts[1] {
+        Outcome::Revised {
+            id,
+            revision,
+            changes,
+        } => {
+            assert_eq!((id.as_str(), *revision), ("CVE-2017-0002", 2));
+            let p = paths(changes);
+            assert!(
+                p.contains(&"products[0].remediations[0].supersedence"),
+                "{p:?}"
+            );
+        }
+        other => panic!("expected a revision, got {other:?}"),
+    }
+    assert_ne!(store.generation().await.unwrap(), before);
+
+    // The new revision refers to the new version of the document, the
+    // others still to the first.
+    assert_eq!(raw.count(SOURCES).await, 2);
+    let text = |s: Option<Source>| s.and_then(|s| s.text);
+    assert_eq!(
+        text(store.source("CVE-2017-0002", 2).await.unwrap()),
+        v2.source.text
+    );
+    assert_eq!(
+        text(store.source("CVE-2017-0001", 1).await.unwrap()),
+        v1.source.text
+    );
+    let stored = store.release("2017-Mar").await.unwrap().unwrap();
+    assert_eq!(stored.revision, 2);
+    assert_eq!(stored.release.revision.as_deref(), Some("2"));
+    assert!(stored.recorded_at >= stored.created_at);
+    assert_eq!(
+        store.history("CVE-2017-0002").await.unwrap()[1]
+            .source
+            .format,
+        "cvrf-xml"
+    );
+}
+
+async fn an_older_version_of_a_month_changes_nothing(store: Arc<dyn Store>, raw: Raw) {
+    let v1 = month("2017-Mar", 2);
+    let mut v2 = next_version(&v1, "2", "2017-04-11T07:00:00Z");
+    v2.alerts[0].summary = Some("revised".into());
+    store.import_release(v2.clone()).await.unwrap();
+    let generation = store.generation().await.unwrap();
+
+    let (release, alerts) = store.import_release(v1.clone()).await.unwrap();
+    assert!(
+        matches!(release, ReleaseOutcome::Stale { revision: 1, .. }),
+        "{release:?}"
+    );
+    assert!(
+        alerts
+            .iter()
+            .all(|o| matches!(o, Outcome::Stale { revision: 1, .. })),
+        "{alerts:?}"
+    );
+    assert_eq!(store.generation().await.unwrap(), generation);
+    assert_eq!(raw.count(SOURCES).await, 1);
+    assert_eq!(
+        store
+            .get("CVE-2017-0001")
+            .await
+            .unwrap()
+            .unwrap()
+            .alert
+            .summary,
+        Some("revised".into())
+    );
+
+    // Forced, it is recorded.
+    let forced = ReleaseImport { force: true, ..v1 };
+    let (release, alerts) = store.import_release(forced).await.unwrap();
+    assert!(matches!(
+        release,
+        ReleaseOutcome::Revised { revision: 2, .. }
+    ));
+    assert!(matches!(alerts[0], Outcome::Revised { revision: 2, .. }));
+    assert!(matches!(alerts[1], Outcome::Unchanged { .. }));
+}
+
+async fn an_analysts_action_survives_a_re_import(store: Arc<dyn Store>, raw: Raw) {
+    let v1 = month("2017-Mar", 2);
+    store.import_release(v1.clone()).await.unwrap();
+
+    // The analyst lowers the action; the rule was left as it was, so the
+    // store records it as the analyst's.
+    let mut edited = store.get("CVE-2017-0001").await.unwrap().unwrap().alert;
+    edited.action = Some(Action::WaitForSp);
+    let edit = ImportItem {
+        alert: edited,
+        source: Source {
+            kind: SourceKind::Edit,
+            name: "analyst".into(),
+            format: "json".into(),
+            sha256: None,
+            text: None,
+        },
+        force: true,
+    };
+    store.import(vec![edit.clone()]).await.unwrap();
+    let now = store.get("CVE-2017-0001").await.unwrap().unwrap();
+    assert_eq!(now.alert.action, Some(Action::WaitForSp));
+    assert_eq!(now.alert.action_rule, Some(ActionRule::Analyst));
+    // The edit moved 更新日 to today, after the vendor's dates.
+    assert!(now.alert.updated > Some(d("2017-03-14")));
+
+    // The vendor's next version changes a fact of that alert: a revision,
+    // whose action is still the analyst's.
+    let mut v2 = next_version(&v1, "2", "2017-04-11T07:00:00Z");
+    v2.alerts[0].products[0].remediations[0].fixed_build = Some("10.0.10240.17319".into());
+    let (_, alerts) = store.import_release(v2.clone()).await.unwrap();
+    match &alerts[0] {
+        Outcome::Revised {
+            revision, changes, ..
+        } => {
+            assert_eq!(*revision, 3);
+            let p = paths(changes);
+            assert!(!p.iter().any(|p| p.starts_with("action")), "{p:?}");
+            assert!(p.contains(&"products[0].remediations[0].fixed_build"));
+        }
+        other => panic!("expected a revision, got {other:?}"),
+    }
+    let now = store.get("CVE-2017-0001").await.unwrap().unwrap();
+    assert_eq!(now.alert.action, Some(Action::WaitForSp));
+    assert_eq!(now.alert.action_rule, Some(ActionRule::Analyst));
+    // The same version again is no revision.
+    let (_, alerts) = store.import_release(v2).await.unwrap();
+    assert!(matches!(alerts[0], Outcome::Unchanged { revision: 3, .. }));
+
+    // An edit that names a rule itself is taken as written: the analyst
+    // hands the decision back to the default rule.
+    let mut back = now.alert.clone();
+    back.action = Some(Action::ApplySoon);
+    back.action_rule = Some(ActionRule::CriticalOrImportant);
+    store
+        .import(vec![ImportItem {
+            alert: back,
+            ..edit
+        }])
+        .await
+        .unwrap();
+    let now = store.get("CVE-2017-0001").await.unwrap().unwrap();
+    assert_eq!(now.alert.action_rule, Some(ActionRule::CriticalOrImportant));
+    assert_eq!(raw.count(SOURCES).await, 2);
+}
+
+async fn a_failed_import_of_a_month_stores_nothing(store: Arc<dyn Store>, raw: Raw) {
+    let empty = store.generation().await.unwrap();
+    let mut bad = month("2017-Mar", 5);
+    bad.alerts[3].id = "CVE 2017 0004".into();
+    let err = store.import_release(bad).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::InvalidAlert { id, .. } if id == "CVE 2017 0004"),
+        "{err:?}"
+    );
+    let mut bad_id = month("2017-Mar", 1);
+    bad_id.release.id = "2017 Mar".into();
+    assert!(matches!(
+        store.import_release(bad_id).await,
+        Err(StoreError::InvalidRelease { .. })
+    ));
+    // A good month and a bad page in one batch: neither is stored.
+    let err = store
+        .import_entries(vec![
+            ImportEntry::Release(month("2017-Apr", 3)),
+            ImportEntry::Alert(item(alert("", "2017-04-11"))),
+        ])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidAlert { .. }), "{err:?}");
+
+    assert_eq!(store.generation().await.unwrap(), empty);
+    assert_eq!(store.count(&AlertFilter::default()).await.unwrap(), 0);
+    assert!(store.releases().await.unwrap().is_empty());
+    assert_eq!(store.release("2017-Apr").await.unwrap(), None);
+    assert_eq!(raw.count(SOURCES).await, 0);
+    assert_eq!(raw.count("SELECT COUNT(*) FROM alert_revisions").await, 0);
+}
+
+async fn releases_are_listed_newest_first(store: Arc<dyn Store>, _raw: Raw) {
+    let dated = |id: &str, first: &str| {
+        let mut m = month(id, 0);
+        m.release.initial_release = Some(t(first));
+        m.release.current_release = Some(t(first));
+        m.source.text = Some(format!("document {id}"));
+        m
+    };
+    let mut undated = dated("undated", "2017-01-01T00:00:00Z");
+    undated.release.initial_release = None;
+    undated.release.current_release = None;
+    let out = store
+        .import_entries(vec![
+            ImportEntry::Release(dated("2017-Feb", "2017-02-14T08:00:00Z")),
+            ImportEntry::Release(undated),
+            ImportEntry::Release(dated("Oct-OOB", "2016-10-27T07:00:00Z")),
+            ImportEntry::Release(dated("2017-Mar", "2017-03-14T07:00:00Z")),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 4);
+    let ids: Vec<String> = store
+        .releases()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.release.id)
+        .collect();
+    assert_eq!(ids, ["2017-Mar", "2017-Feb", "Oct-OOB", "undated"]);
+    // A release of no alerts (Microsoft's 2017-May-B lists none) is kept.
+    assert!(store
+        .release("2017-feb")
+        .await
+        .unwrap()
+        .unwrap()
+        .release
+        .alerts
+        .is_empty());
+}
+
+async fn many_alerts_are_read_in_the_order_asked(store: Arc<dyn Store>, _raw: Raw) {
+    store.import_release(month("2017-Mar", 3)).await.unwrap();
+    let got = store
+        .get_many(&[
+            "cve-2017-0003".to_string(),
+            "CVE-2099-0001".to_string(),
+            "CVE-2017-0001".to_string(),
+        ])
+        .await
+        .unwrap();
+    let ids: Vec<&str> = got.iter().map(|s| s.alert.id.as_str()).collect();
+    assert_eq!(ids, ["CVE-2017-0003", "CVE-2017-0001"]);
+    assert!(store.get_many(&[]).await.unwrap().is_empty());
+    // More ids than one query binds.
+    let many: Vec<String> = (0..1200).map(|i| format!("CVE-2017-{i:04}")).collect();
+    assert_eq!(store.get_many(&many).await.unwrap().len(), 3);
+}
+
+/// An archive made before source documents were kept once: the schema of
+/// the first three migrations, with texts on the revisions (two revisions
+/// sharing one). Returns the texts.
+async fn write_an_archive_of_the_old_schema(raw: &Raw, dir: &str) -> (String, String) {
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dir);
+    let old = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(&migrations).unwrap() {
+        let f = f.unwrap().path();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "20260401000000" {
+            std::fs::copy(&f, old.path().join(&name)).unwrap();
+        }
+    }
+    let migrator = sqlx::migrate::Migrator::new(old.path()).await.unwrap();
+    match raw {
+        Raw::Sqlite(p) => {
+            let opts = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(p)
+                .create_if_missing(true);
+            let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Raw::Postgres(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+    let page = "HotFix Alert:2004/11/11日版\n本文 ✓ 'quoted'";
+    let other = "another page";
+    let doc = serde_json::to_string(&alert("MS04-039", "2004-11-11")).unwrap();
+    raw.execute(&format!(
+        "INSERT INTO alerts (id, id_key, revision, title, created_at, recorded_at, document) \
+         VALUES ('MS04-039', 'MS04-039', 3, 't', '2026-01-01T00:00:00.000000Z', \
+         '2026-01-01T00:00:00.000000Z', '{doc}');"
+    ))
+    .await;
+    for (rev, text) in [
+        (1, Some(page)),
+        (2, Some(page)),
+        (3, Some(other)),
+        (4, None),
+    ] {
+        let text = text.map_or("NULL".to_string(), |t| {
+            format!("'{}'", t.replace('\'', "''"))
+        });
+        raw.execute(&format!(
+            "INSERT INTO alert_revisions (alert_id, revision, recorded_at, source_kind, \
+             source_name, source_format, source_text, changes, document) \
+             VALUES ('MS04-039', {rev}, '2026-01-01T00:00:00.000000Z', 'import', 'p.txt', \
+             'hotfix-text', {text}, '[]', '{doc}');"
+        ))
+        .await;
+    }
+    (page.to_string(), other.to_string())
+}
+
+/// After the migration the texts are in `sources`, once each, keyed by
+/// their SHA-256, and read back as before; importing one again finds it.
+async fn texts_move_to_sources(raw: Raw, location: DbLocation) {
+    let dir = match raw {
+        Raw::Sqlite(_) => "sqlite",
+        Raw::Postgres(_) => "postgres",
+    };
+    let (page, other) = write_an_archive_of_the_old_schema(&raw, dir).await;
+    let store = hfr_store::open(&location).await.expect("migrate");
+    for (rev, text) in [
+        (1, Some(&page)),
+        (2, Some(&page)),
+        (3, Some(&other)),
+        (4, None),
+    ] {
+        let source = store.source("MS04-039", rev).await.unwrap().unwrap();
+        assert_eq!(source.text.as_ref(), text, "revision {rev}");
+        assert_eq!(source.name, "p.txt");
+    }
+    assert_eq!(raw.count(SOURCES).await, 2);
+    assert_eq!(
+        raw.count("SELECT COUNT(*) FROM sources WHERE sha256 IS NULL")
+            .await,
+        0
+    );
+    let mut again = item(alert("MS05-001", "2005-01-12"));
+    again.source.text = Some(page.clone());
+    store.import(vec![again]).await.unwrap();
+    assert_eq!(raw.count(SOURCES).await, 2);
+}
+
+#[tokio::test]
+async fn sqlite_texts_move_to_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    texts_move_to_sources(Raw::Sqlite(path.clone()), DbLocation::Sqlite(path)).await;
+}
+
+#[tokio::test]
+async fn postgres_texts_move_to_sources() {
+    let Some((admin_url, name)) = create_pg_database().await else {
+        return;
+    };
+    let db = PgName { admin_url, name };
+    let url = db.url();
+    texts_move_to_sources(Raw::Postgres(url.clone()), DbLocation::Postgres(url)).await;
 }

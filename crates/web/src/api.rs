@@ -354,7 +354,7 @@ pub(crate) fn error_body(status: u16, message: &str, parameter: Option<&str>) ->
 }
 
 /// Rewrites `#/$defs/X` references to `#/components/schemas/X`.
-fn rewrite_refs(v: &mut Value) {
+pub(crate) fn rewrite_refs(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, x) in map.iter_mut() {
@@ -399,6 +399,7 @@ pub(crate) fn openapi_document(base: &str) -> Bytes {
         }
         schemas.insert("Alert".into(), alert);
     }
+    crate::releases::add_release_schema(&mut doc);
     Bytes::from(serde_json::to_vec_pretty(&doc).unwrap_or_default())
 }
 

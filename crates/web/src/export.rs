@@ -17,6 +17,9 @@
 //! api/v1/products.json, api/v1/openapi.json
 //! .well-known/csaf/…             the CSAF provider tree (see provider.rs),
 //!                                listings as index.html
+//! releases/index.html            /releases/
+//! releases/2017-Mar/index.html   /releases/2017-Mar/
+//! api/v1/releases.json, api/v1/releases/2017-Mar.json
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -28,7 +31,7 @@ use crate::error::{AppError, WebError};
 use crate::http::Doc;
 use crate::params::Query;
 use crate::state::{AppState, CSS, ICON};
-use crate::{api, feed, pages, provider, subscribe};
+use crate::{api, feed, pages, provider, releases, subscribe};
 
 /// What [`crate::export_site`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -144,6 +147,37 @@ pub(crate) async fn export_site(st: AppState, dir: &Path) -> Result<ExportSummar
     let tree = provider::Tree::build(&st, Default::default(), None).await?;
     for (file, body) in provider::export_files(&tree) {
         w.write(&file, body).await?;
+    }
+
+    let all_releases = st.store.releases().await?;
+    w.doc(
+        "releases/index.html",
+        releases::list_doc(&st, &all_releases),
+    )
+    .await?;
+    w.doc(
+        "api/v1/releases.json",
+        releases::list_json(&st, &all_releases),
+    )
+    .await?;
+    for r in &all_releases {
+        let id = &r.release.id;
+        if !safe_id(id) {
+            tracing::warn!(id = %id, "left out of the export: the release id cannot be a file name");
+            w.summary.skipped.push(id.clone());
+            continue;
+        }
+        let alerts = releases::release_alerts(&st, r).await.map_err(internal)?;
+        w.doc(
+            &format!("releases/{id}/index.html"),
+            releases::page_doc(&st, r, &alerts),
+        )
+        .await?;
+        w.doc(
+            &format!("api/v1/releases/{id}.json"),
+            releases::release_json(r),
+        )
+        .await?;
     }
 
     let all = st.store.list(&AlertFilter::default()).await?;

@@ -32,6 +32,7 @@ mod http;
 mod pages;
 mod params;
 mod provider;
+mod releases;
 mod routes;
 mod state;
 mod subscribe;

@@ -15,8 +15,8 @@ use crate::state::{AppState, Inner};
 pub(crate) struct Layout<'a> {
     pub(crate) st: &'a Inner,
     pub(crate) title: String,
-    /// Which navigation entry is the current page: `top`, `alerts`, `about`,
-    /// `subscribe`, or empty.
+    /// Which navigation entry is the current page: `top`, `alerts`,
+    /// `releases`, `about`, `subscribe`, or empty.
     pub(crate) nav: &'static str,
     pub(crate) canonical: Option<String>,
     pub(crate) description: Option<String>,
@@ -302,6 +302,10 @@ struct AlertPage<'a> {
     rollout_counts: Vec<u32>,
     rollout: Vec<RolloutRow<'a>>,
     history: Vec<HistoryRow>,
+    /// The vendor's per-product facts (vendor data only).
+    vendor: Vec<crate::releases::VendorRow<'a>>,
+    /// The release page the alert belongs to.
+    release_href: Option<String>,
 }
 
 /// How many changes of one revision the page lists before "and N more".
@@ -574,6 +578,8 @@ pub(crate) fn alert_doc(
         rollout_counts,
         rollout,
         history: history_rows(st, &a.id, history, stored.revision),
+        vendor: crate::releases::vendor_rows(a),
+        release_href: a.release.as_deref().map(|r| st.release_href(r)),
     };
     Ok(Doc::new(html(&page)?, Kind::Html, last))
 }

@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::http::{self, Doc, Kind};
 use crate::params::{self, Query};
 use crate::state::{AppState, Inner, CSS, ICON};
-use crate::{api, feed, pages, provider, subscribe};
+use crate::{api, feed, pages, provider, releases, subscribe};
 use hfr_store::MAX_ID_LEN;
 
 pub(crate) fn router(st: AppState) -> Router {
@@ -71,6 +71,14 @@ pub(crate) fn router(st: AppState) -> Router {
         // The archive as a CSAF provider (provider.rs): /.well-known/csaf/…,
         // the API's CSAF documents laid out for CSAF tools.
         .merge(provider::routes())
+        // Vendor releases (releases.rs).
+        .route("/releases", get(releases::list_page))
+        .route("/releases/", get(releases::list_page))
+        .route("/releases/{id}", get(releases::page))
+        .route("/releases/{id}/", get(releases::page))
+        .route("/api/v1/releases", get(releases::api_list))
+        .route("/api/v1/releases.json", get(releases::api_list))
+        .route("/api/v1/releases/{id}", get(releases::api_release))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(st)
@@ -114,7 +122,7 @@ fn answer(st: &Inner, headers: &HeaderMap, face: Face, result: Result<Doc, AppEr
 /// The answer for `uri` from the page cache, or `render`ed and kept there.
 /// Errors are never kept: a 404 costs one lookup, and a failing store must
 /// be asked again.
-async fn cached(
+pub(crate) async fn cached(
     st: &AppState,
     uri: &Uri,
     headers: &HeaderMap,
@@ -218,7 +226,7 @@ fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
 }
 
 /// A path parameter, or a 400 when it is not valid UTF-8 and the like.
-fn path_param<T>(p: Result<Path<T>, PathRejection>) -> Result<T, AppError> {
+pub(crate) fn path_param<T>(p: Result<Path<T>, PathRejection>) -> Result<T, AppError> {
     p.map(|Path(v)| v).map_err(|e| {
         AppError::bad(
             "path",
@@ -229,7 +237,7 @@ fn path_param<T>(p: Result<Path<T>, PathRejection>) -> Result<T, AppError> {
 
 /// An id the archive could hold (see the store's validation), else 404
 /// without asking the archive: some back ends refuse a NUL in a query.
-fn alert_id(id: String) -> Result<String, AppError> {
+pub(crate) fn alert_id(id: String) -> Result<String, AppError> {
     let ok = !id.is_empty()
         && id.chars().count() <= MAX_ID_LEN + ".json".len()
         && !id.chars().any(|c| c.is_control() || c.is_whitespace());

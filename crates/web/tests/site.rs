@@ -1349,6 +1349,27 @@ impl Store for BrokenStore {
     async fn get(&self, _: &str) -> Result<Option<hfr_store::StoredAlert>, hfr_store::StoreError> {
         Err(broken())
     }
+    async fn import_entries(
+        &self,
+        _: Vec<hfr_store::ImportEntry>,
+    ) -> Result<Vec<hfr_store::EntryOutcome>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn release(
+        &self,
+        _: &str,
+    ) -> Result<Option<hfr_store::StoredRelease>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn releases(&self) -> Result<Vec<hfr_store::StoredRelease>, hfr_store::StoreError> {
+        Err(broken())
+    }
+    async fn get_many(
+        &self,
+        _: &[String],
+    ) -> Result<Vec<hfr_store::StoredAlert>, hfr_store::StoreError> {
+        Err(broken())
+    }
     async fn get_revision(
         &self,
         _: &str,
@@ -1522,7 +1543,14 @@ impl Store for BrokenStore {
 async fn a_failing_archive_is_a_japanese_500_without_details() {
     let dir = tempfile::tempdir().unwrap();
     let site = start_with(Arc::new(BrokenStore), dir).await;
-    for path in ["/", "/alerts/", "/alerts/MS04-035/", "/feed.atom"] {
+    for path in [
+        "/",
+        "/alerts/",
+        "/alerts/MS04-035/",
+        "/feed.atom",
+        "/releases/",
+        "/releases/2017-Mar/",
+    ] {
         let r = get(&site, path).await;
         assert_eq!(r.status, 500, "{path}");
         let html = r.text();
@@ -1531,6 +1559,7 @@ async fn a_failing_archive_is_a_japanese_500_without_details() {
         assert!(!html.contains("MS04-035 revision"), "{path}");
         assert_eq!(r.header("cache-control"), Some("no-store"));
     }
+    assert_eq!(get(&site, "/api/v1/releases").await.status, 500);
     let r = get(&site, "/api/v1/alerts").await;
     assert_eq!(r.status, 500);
     let v = r.json();

@@ -1,36 +1,43 @@
-//! `hfr import`: pages into the archive, all in one transaction.
+//! `hfr import`: documents into the archive, all in one transaction.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use hfr_store::{ImportItem, Outcome, Source, SourceKind};
+use hfr_import::Document;
+use hfr_store::{
+    EntryOutcome, ImportEntry, ImportItem, Outcome, ReleaseImport, ReleaseOutcome, Source,
+    SourceKind,
+};
 
 use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// HotFix Alert pages (text: UTF-8, Shift_JIS or EUC-JP), alerts in
-    /// hfr's JSON (as `hfr show --json` prints them) or CSAF 2.0 advisories
-    /// (any provider's, or `hfr export csaf` output), told apart by content.
-    #[arg(required = true, value_name = "PAGE")]
+    /// hfr's JSON (as `hfr show --json` prints them), Microsoft's monthly
+    /// documents (CVRF 1.1 XML, or the JSON of Microsoft's CVRF API: one
+    /// alert per CVE, and the month as a release) and CSAF 2.0 advisories
+    /// (any provider's, or `hfr export csaf` output), told apart by content
+    /// unless --format says.
+    #[arg(required = true, value_name = "FILE")]
     pages: Vec<PathBuf>,
 
-    /// Store the pages that could be read even if others could not.
+    #[command(flatten)]
+    input: super::InputArgs,
+
+    /// Store the files that could be read even if others could not.
     #[arg(long)]
     keep_going: bool,
 
-    /// Record a page even when the archive holds a newer revision (later 更新日).
+    /// Record a document even when the archive holds a newer revision
+    /// (later 更新日, or a later version of a vendor's document).
     #[arg(long)]
     force: bool,
 
-    /// Print the outcome of each page as JSON.
+    /// Print the outcome of each file as JSON.
     #[arg(long)]
     json: bool,
-
-    /// Do not print parser warnings.
-    #[arg(short, long)]
-    quiet: bool,
 
     /// Then publish what was stored: queue the HotFix Alert mail for new
     /// alerts and the update mail for new revisions (needs --from and
@@ -43,36 +50,50 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
-    let mut items = Vec::new();
+    let mut entries = Vec::new();
+    let mut names = Vec::new();
     let mut failed = Vec::new();
     for path in &args.pages {
-        match super::read_page(path, args.quiet) {
-            Ok(page) => items.push(ImportItem {
-                source: Source {
+        let name = crate::display_path(path);
+        match super::read_input(path, &args.input) {
+            Ok(input) => {
+                let source = |format: &str, text: String| Source {
                     kind: SourceKind::Import,
-                    name: crate::display_path(path),
-                    format: page.parsed.format.to_string(),
-                    sha256: Some(page.sha256),
-                    text: Some(page.parsed.text),
-                },
-                alert: page.parsed.alert,
-                force: args.force,
-            }),
+                    name: name.clone(),
+                    format: format.to_string(),
+                    sha256: Some(input.sha256.clone()),
+                    text: Some(text),
+                };
+                entries.push(match input.document {
+                    Document::Alert(p) => ImportEntry::Alert(ImportItem {
+                        source: source(p.format, p.text),
+                        alert: p.alert,
+                        force: args.force,
+                    }),
+                    Document::Release(r) => ImportEntry::Release(ReleaseImport {
+                        source: source(r.format, r.text),
+                        release: r.release,
+                        alerts: r.alerts,
+                        force: args.force,
+                    }),
+                });
+                names.push(name);
+            }
             Err(e) => {
                 eprintln!("error: {e:#}");
-                failed.push(crate::display_path(path));
+                failed.push(name);
             }
         }
     }
     if !failed.is_empty() && !args.keep_going {
         bail!(
-            "{} of {} pages could not be read; nothing was stored (--keep-going stores the others)",
+            "{} of {} files could not be read; nothing was stored (--keep-going stores the others)",
             failed.len(),
             args.pages.len()
         );
     }
-    if items.is_empty() {
-        bail!("no page could be read; nothing was stored");
+    if entries.is_empty() {
+        bail!("no file could be read; nothing was stored");
     }
     // Check the mail settings before anything is stored.
     let sender = if args.publish {
@@ -80,19 +101,38 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let names: Vec<String> = items.iter().map(|i| i.source.name.clone()).collect();
     let store = crate::open_store(db).await?;
-    let outcomes = store.import(items).await?;
+    let outcomes = store.import_entries(entries).await?;
     if args.json {
         print_json(&outcomes)?;
     } else {
         for (name, outcome) in names.iter().zip(&outcomes) {
-            println!("{}", describe(outcome, name));
+            match outcome {
+                EntryOutcome::Alert(o) => println!("{}", describe(o, name)),
+                EntryOutcome::Release { release, alerts } => {
+                    println!("{}", describe_release(release, alerts, name));
+                    // New and unchanged alerts are counted above; what
+                    // changed (or was refused, unless the whole document
+                    // was, which the line above says) is worth a line each.
+                    let older = matches!(release, ReleaseOutcome::Stale { .. });
+                    for o in alerts {
+                        let line = match o {
+                            Outcome::Revised { .. } => true,
+                            Outcome::Stale { .. } => !older,
+                            _ => false,
+                        };
+                        if line {
+                            println!("  {}", describe(o, name));
+                        }
+                    }
+                }
+            }
         }
     }
     if let Some(sender) = sender {
         let stored: Vec<String> = outcomes
             .iter()
+            .flat_map(EntryOutcome::alerts)
             .filter_map(|o| match o {
                 Outcome::Created { id, .. } | Outcome::Revised { id, .. } => Some(id.clone()),
                 _ => None,
@@ -112,6 +152,51 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// One line per release: what happened to it, and to its alerts by count.
+pub fn describe_release(release: &ReleaseOutcome, alerts: &[Outcome], name: &str) -> String {
+    let what = match release {
+        ReleaseOutcome::Created { id, revision } => {
+            format!("{id}: release stored as revision {revision}")
+        }
+        ReleaseOutcome::Revised { id, revision } => {
+            format!("{id}: release revision {revision} (a changed version of the document)")
+        }
+        ReleaseOutcome::Unchanged { id, revision } => {
+            format!("{id}: release unchanged, still revision {revision}")
+        }
+        ReleaseOutcome::Stale {
+            id,
+            revision,
+            current_release,
+            incoming_release,
+        } => format!(
+            "{id}: release not stored: revision {revision} in the archive is a later version ({}) than this document ({}); --force records it anyway",
+            time_or_dash(*current_release),
+            time_or_dash(*incoming_release)
+        ),
+    };
+    let count = |f: fn(&Outcome) -> bool| alerts.iter().filter(|o| f(o)).count();
+    let new = count(|o| matches!(o, Outcome::Created { .. }));
+    let revised = count(|o| matches!(o, Outcome::Revised { .. }));
+    let unchanged = count(|o| matches!(o, Outcome::Unchanged { .. }));
+    let stale = count(|o| matches!(o, Outcome::Stale { .. }));
+    let mut line = format!(
+        "{what}; {} alert{}: {new} new, {revised} revised, {unchanged} unchanged",
+        alerts.len(),
+        if alerts.len() == 1 { "" } else { "s" }
+    );
+    if stale > 0 {
+        line.push_str(&format!(", {stale} not stored (newer in the archive)"));
+    }
+    line.push_str(&format!(" ({name})"));
+    line
+}
+
+fn time_or_dash(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 /// One line per page: what happened and why.

@@ -14,44 +14,137 @@ pub mod show;
 pub mod sync;
 pub mod weekly;
 
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use hfr_import::Parsed;
+use hfr_import::{Document, Format, SCREEN_BYTES};
 use sha2::{Digest, Sha256};
 
-/// A page read from disk: what the importer made of it, and the SHA-256 of
-/// the original bytes (kept with the revision as provenance).
-pub struct Page {
-    pub parsed: Parsed,
+/// A file read from disk: what the importer made of it, and the SHA-256 of
+/// the original bytes (kept with the revisions as provenance).
+pub struct Input {
+    pub document: Document,
     pub sha256: String,
 }
 
-/// HotFix pages are tens of kilobytes; anything this large is not one, and
-/// reading it whole would only waste memory.
-const MAX_PAGE_BYTES: u64 = 16 * 1024 * 1024;
+/// The default of `--max-size`. Microsoft's largest monthly document is
+/// under 3 MB and a HotFix page tens of kilobytes; a limit well above both
+/// still keeps a stray disk image from being read into memory.
+pub const DEFAULT_MAX_SIZE: &str = "64M";
 
-/// Reads and parses one page file, printing its warnings to stderr.
-pub fn read_page(path: &Path, quiet: bool) -> anyhow::Result<Page> {
-    let name = crate::display_path(path);
-    let meta = std::fs::metadata(path).with_context(|| format!("{name}: cannot read"))?;
-    if meta.is_dir() {
-        bail!("{name}: is a directory, not a page");
+/// `--format`: the formats `hfr import` and `hfr parse` read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// A HotFix Alert page (text: UTF-8, UTF-16, Shift_JIS or EUC-JP).
+    Hotfix,
+    /// An alert in hfr's JSON, as `hfr show --json` prints it.
+    Json,
+    /// Microsoft's monthly document, CVRF 1.1 XML.
+    Cvrf,
+    /// The same document as the JSON of Microsoft's CVRF API.
+    MsrcJson,
+    /// A CSAF 2.0 advisory from any provider.
+    Csaf,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Hotfix => Format::HotFix,
+            FormatArg::Json => Format::Json,
+            FormatArg::Cvrf => Format::Cvrf,
+            FormatArg::MsrcJson => Format::MsrcJson,
+            FormatArg::Csaf => Format::Csaf,
+        }
     }
-    if meta.len() > MAX_PAGE_BYTES {
+}
+
+/// How input files are read, shared by `import` and `parse`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
+    /// Read every file in this format instead of telling it from the content.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+
+    /// Refuse files larger than this, before reading them: bytes, or with
+    /// a K, M or G suffix (binary units).
+    #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_SIZE, value_parser = parse_size)]
+    pub max_size: u64,
+
+    /// Do not print parser warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// A size as `--max-size` takes it: `1048576`, `512K`, `64M`, `1G`
+/// (also `64MiB`, `64MB`: all binary units).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (e.g. 64M, 512K, 1G)"))?;
+    let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        other => return Err(format!("{other:?} is not a size unit (K, M or G)")),
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+/// Reads and parses one file, printing its warnings to stderr unless
+/// `quiet`.
+///
+/// Memory stays bounded whatever the file: one larger than the limit is
+/// refused from its size before a byte is read, one that grows or has no
+/// size (a pipe) is read through a window of the limit plus one byte, and
+/// the first [`SCREEN_BYTES`] are checked before the rest is read, so an
+/// archive or a disk image is refused after a few kilobytes.
+pub fn read_input(path: &Path, args: &InputArgs) -> anyhow::Result<Input> {
+    let name = crate::display_path(path);
+    let limit = args.max_size;
+    let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot read"))?;
+    let meta = file
+        .metadata()
+        .with_context(|| format!("{name}: cannot read"))?;
+    if meta.is_dir() {
+        bail!("{name}: is a directory, not a document");
+    }
+    if meta.len() > limit {
         bail!(
-            "{name}: {} bytes is too large for a HotFix page (limit {} bytes)",
-            meta.len(),
-            MAX_PAGE_BYTES
+            "{name}: {} bytes is larger than the limit of {limit} bytes (--max-size); nothing of it was read",
+            meta.len()
         );
     }
-    let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read"))?;
-    let parsed = match read_csaf(&bytes, &name)? {
-        Some(parsed) => parsed,
-        None => hfr_import::read_document(&bytes, &name)?,
+    let too_large = || {
+        anyhow::anyhow!(
+            "{name}: larger than the limit of {limit} bytes (--max-size); it was not read further"
+        )
     };
-    if !quiet {
-        for w in &parsed.warnings {
+    // Memory for the whole file only once its start has passed the screen.
+    let expected = usize::try_from(meta.len().min(limit)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(expected.min(SCREEN_BYTES));
+    let mut reader = file.take(limit.saturating_add(1));
+    (&mut reader)
+        .take(SCREEN_BYTES as u64)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{name}: cannot read"))?;
+    hfr_import::screen(&bytes, &name)?;
+    bytes.reserve(expected.saturating_sub(bytes.len()).saturating_add(1));
+    reader
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{name}: cannot read"))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    let document = hfr_import::read_any(&bytes, &name, args.format.map(Format::from))?;
+    if !args.quiet {
+        for w in document.warnings() {
             eprintln!("warning: {name}: {w}");
         }
     }
@@ -59,45 +152,21 @@ pub fn read_page(path: &Path, quiet: bool) -> anyhow::Result<Page> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    Ok(Page { parsed, sha256 })
+    Ok(Input { document, sha256 })
 }
 
-/// The format name recorded with revisions read from CSAF documents.
-pub const CSAF_FORMAT: &str = "csaf";
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Reads a CSAF 2.0 advisory (any provider's, or one `hfr export csaf`
-/// wrote), told by its content: JSON with a top-level `document`, or a
-/// provider's metadata or ROLIE feed, which are refused with a message
-/// saying what they are. Anything else is None, for the other readers.
-fn read_csaf(bytes: &[u8], name: &str) -> anyhow::Result<Option<Parsed>> {
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-    if !hfr_import::json::looks_like_json(&head) {
-        return Ok(None);
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size(DEFAULT_MAX_SIZE), Ok(64 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5T").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
     }
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Ok(None);
-    };
-    let text = text.trim_start_matches('\u{feff}');
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-        return Ok(None);
-    };
-    if !hfr_csaf::looks_like_csaf(&value) {
-        return Ok(None);
-    }
-    let (alert, warnings) =
-        hfr_csaf::from_csaf(&value).map_err(|e| anyhow::anyhow!("{name}: CSAF {e}"))?;
-    Ok(Some(Parsed {
-        alert,
-        warnings: warnings
-            .into_iter()
-            .map(|w| hfr_import::Warning {
-                line: None,
-                section: format!("CSAF {}", w.pointer),
-                message: w.message,
-            })
-            .collect(),
-        format: CSAF_FORMAT,
-        encoding: "UTF-8",
-        text: text.to_string(),
-    }))
 }
