@@ -443,11 +443,15 @@ def test_a_sender_killed_between_recording_a_hand_over_and_its_end_line_loses_no
             # One connection, so the pause stops all sending at mail `nth`.
             first = subprocess.Popen(send_command(store.db, sink.url, "--connections", "1"), env=env,
                                      stdout=subprocess.PIPE, stderr=err, text=True)
+            # The sender says when it pauses (after the hand-over of mail
+            # `nth` is recorded, before its end line).
+            log = tmp_path / "send1.err"
             deadline = time.monotonic() + SEND_TIMEOUT
-            while store.handed_in_flight() == 0 and first.poll() is None and time.monotonic() < deadline:
+            while ("fault injection" not in log.read_text(errors="replace") and first.poll() is None
+                   and time.monotonic() < deadline):
                 time.sleep(0.01)
-            assert first.poll() is None, f"the sender ended early, see {tmp_path / 'send1.err'}"
-            # Recorded as handed; its end line is held back by the pause.
+            assert first.poll() is None, f"the sender ended early, see {log}"
+            assert "fault injection" in log.read_text(errors="replace"), f"the sender never paused, see {log}"
             time.sleep(0.2)
             before = sink.count()
             assert before == nth - 1, f"the server had {before} mails at the pause, want {nth - 1}"
