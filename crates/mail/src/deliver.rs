@@ -195,6 +195,9 @@ struct Shared {
     worker: Worker,
     recorder: Recorder,
     finisher: Option<Arc<finisher::Finisher>>,
+    /// Set when told to stop: connections finish the message in hand and
+    /// take no other.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// A sender: its settings, its connections to the relay (kept open from one
@@ -224,6 +227,7 @@ impl Delivery {
                 worker,
                 recorder,
                 finisher: None,
+                stopping: std::sync::atomic::AtomicBool::new(false),
             }),
             relay: Arc::new(relay),
             connections,
@@ -311,9 +315,22 @@ impl Delivery {
                 release_dead(&*self.shared.store).await?;
                 released_at = Some(Instant::now());
             }
+            let shared = self.shared.clone();
+            let round = self.round();
+            tokio::pin!(round);
             let r = tokio::select! {
-                r = self.round() => r?,
-                () = &mut stop => return Ok(total),
+                r = &mut round => r?,
+                () = &mut stop => {
+                    // A graceful stop: the messages in hand are finished and
+                    // their outcomes written; the rest of the batch is queued
+                    // again at once rather than left to the lease.
+                    shared.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+                    let r = round.await;
+                    let released = shared.store.release_claims(&shared.worker.name, Utc::now()).await;
+                    total.add(r?);
+                    released?;
+                    return Ok(total);
+                }
             };
             total.add(r);
             if r.claimed() == 0 {
@@ -363,6 +380,13 @@ impl Lane {
     }
 
     fn next_row(&self) -> Option<OutboxMessage> {
+        if self
+            .shared
+            .stopping
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return None;
+        }
         self.queue.lock().ok()?.pop_front()
     }
 
