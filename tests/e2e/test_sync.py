@@ -2,22 +2,25 @@
 served over HTTP by this test (provider-metadata.json → ROLIE feed → documents
 with .sha256 files), storing into a fresh SQLite archive.
 
-The documents are the demo alerts in hfr's JSON, which `hfr import` reads
-today; the point here is the path from the network to the archive (discovery,
-hashes, conditional requests, the state file, exit codes, --json, --dry-run),
-not a document format.
+Most documents are the demo alerts in hfr's JSON: the point of those tests is
+the path from the network to the archive (discovery, hashes, conditional
+requests, the state file, exit codes, --json, --dry-run). The last two serve
+real formats: a month of Microsoft's CVRF from the shared data through a mirror
+of the CVRF API (stored as a release, then revised), and CSAF advisories.
 """
 
 import hashlib
 import http.server
 import json
+import os
 import pathlib
+import re
 import subprocess
 import threading
 
 import pytest
 
-from conftest import DEMO, hfr_bin, hfr_env
+from conftest import DEMO, ROOT, hfr_bin, hfr_env
 
 WK = "/.well-known/csaf"
 
@@ -221,3 +224,113 @@ def test_sources_from_the_environment_dry_run_and_usage(tmp_path, provider):
     assert down.returncode == 1
     assert "http://127.0.0.1:9/x/provider-metadata.json" in down.stderr
     assert "1 source (1 failed)" in summary(down)
+
+
+# --- Microsoft's CVRF API, mirrored from the shared data ---------------------------
+
+MSRC_DATA = ROOT.parent / "shared" / "data" / "msrc-cvrf"
+
+
+def publish_months(provider, months):
+    """Makes `provider` a mirror of Microsoft's CVRF API under /api/:
+    `updates` lists the months, `cvrf/{ID}` serves each as CVRF XML.
+    `months`: id -> (xml bytes, current release date)."""
+    value = [{"ID": i, "InitialReleaseDate": d, "CurrentReleaseDate": d,
+              "CvrfUrl": provider.url(f"/api/cvrf/{i}")} for i, (_, d) in months.items()]
+    provider.files["/api/updates"] = (json.dumps({"value": value}).encode(), None)
+    for i, (body, _) in months.items():
+        provider.files[f"/api/cvrf/{i}"] = (body, None)
+
+
+def cvrf_month(name):
+    path = MSRC_DATA / "2017" / f"cvrfDocument-{name}.xml"
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing (CI has shared/ beside the clone)")
+        pytest.skip(f"{path} is missing")
+    return path.read_bytes()
+
+
+def test_msrc_months_sync_as_releases_and_a_revised_month_revises_only_what_changed(tmp_path, provider):
+    apr = cvrf_month("2017-Apr")
+    cves = re.findall(rb"<vuln:CVE>([^<]+)</vuln:CVE>", apr)
+    assert len(cves) == 46
+    publish_months(provider, {"2017-Apr": (apr, "2017-05-09T07:00:00Z")})
+    db = tmp_path / "msrc.sqlite"
+    mail = ("--publish", "--from", "hfr@example.org", "--base-url", "https://hfr.example.org")
+    assert hfr(db, "mail", "subscribe", "--confirmed", "ops@example.org").returncode == 0
+    first = hfr(db, "sync", "--msrc", provider.url("/api/"), "--json", *mail)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.count("HotFix Alert mail queued for 1 subscribers") == len(cves), first.stderr
+    report = json.loads(first.stdout)
+    assert report["summary"]["new"] == 1 and report["summary"]["failed"] == 0, report
+    stored = report["documents"][0]["stored"]
+    assert sorted(o["id"] for o in stored) == sorted(c.decode() for c in cves)
+    assert {o["outcome"] for o in stored} == {"created"}
+    asked = [h.get("accept") for p, h in provider.take() if p == "/api/cvrf/2017-Apr"]
+    assert asked == ["application/xml"], asked
+
+    # What `hfr import` makes of the same file: the same alerts, facts included.
+    listed = sorted(a["id"] for a in json.loads(hfr(db, "list", "--json").stdout))
+    assert listed == sorted(c.decode() for c in cves)
+    cve = cves[0].decode()
+    alert = json.loads(hfr(db, "show", cve, "--json").stdout)
+    assert alert["products"] and any(r.get("kb") for p in alert["products"] for r in p["remediations"]), alert
+    local = tmp_path / "local.sqlite"
+    src = tmp_path / "2017-Apr.xml"
+    src.write_bytes(apr)
+    assert hfr(local, "import", "--quiet", str(src)).returncode == 0
+    assert json.loads(hfr(local, "show", cve, "--json").stdout)["products"] == alert["products"]
+
+    # Microsoft revises the month: one CVE's title changes, the date moves on.
+    begin = apr.index(b"<vuln:Vulnerability ")
+    block = apr[begin:apr.index(b"</vuln:Vulnerability>", begin)]
+    cve = re.search(rb"<vuln:CVE>([^<]+)</vuln:CVE>", block).group(1).decode()
+    changed = re.sub(rb"</vuln:Title>", b" (revised)</vuln:Title>", block, count=1)
+    revised = apr[:begin] + changed + apr[begin + len(block):]
+    revised = re.sub(rb"<cvrf:CurrentReleaseDate>[^<]*<", b"<cvrf:CurrentReleaseDate>2018-01-09T08:00:00Z<",
+                     revised, count=1)
+    publish_months(provider, {"2017-Apr": (revised, "2018-01-09T08:00:00Z")})
+    # The subscriber is told of the revision, and of nothing else.
+    second = hfr(db, "sync", "--msrc", provider.url("/api/"), "--json", *mail)
+    assert second.returncode == 0, second.stderr
+    assert f"{cve}: revision 2: update mail queued for 1 subscribers" in second.stderr, second.stderr
+    assert "queued" not in second.stderr.replace(f"{cve}: revision 2: update mail queued", ""), second.stderr
+    status = json.loads(hfr(db, "mail", "status", "--json").stdout)
+    assert len(status) == len(cves) + 1 and status[f"alert.{cve}.r2"]["queued"] == 1, status
+    report = json.loads(second.stdout)
+    assert report["summary"]["changed"] == 1, report
+    outcomes = {o["id"]: o["outcome"] for o in report["documents"][0]["stored"]}
+    assert outcomes.pop(cve) == "revised"
+    assert set(outcomes.values()) == {"unchanged"} and len(outcomes) == 45
+    shown = json.loads(hfr(db, "show", cve, "--json").stdout)
+    assert shown["title"].endswith("(revised)"), shown["title"]
+
+    # Unchanged date: the month is not asked for again.
+    provider.take()
+    third = hfr(db, "sync", "--msrc", provider.url("/api/"))
+    assert third.returncode == 0, third.stderr
+    assert [p for p, _ in provider.take()] == ["/api/updates"]
+
+
+def test_a_csaf_provider_serving_real_csaf_advisories(tmp_path, provider):
+    # The provider now serves CSAF documents, not hfr's JSON: what `hfr export
+    # csaf` writes for the demo alerts. Sync stores the same alerts back.
+    src = tmp_path / "src.sqlite"
+    for path in DEMO:
+        assert hfr(src, "import", "--quiet", str(path)).returncode == 0
+    p = provider
+    for path in DEMO:
+        alert_id = path.stem
+        body = subprocess.run([hfr_bin(), "--db", str(src), "export", "csaf", alert_id],
+                              capture_output=True, env=hfr_env(), timeout=60, check=True).stdout
+        p.publish(alert_id, body, "2024-02-01T00:00:00Z", f'"{alert_id}-csaf"')
+    db = tmp_path / "csaf.sqlite"
+    done = hfr(db, "sync", "--csaf", p.url(f"{WK}/provider-metadata.json"))
+    assert done.returncode == 0, done.stderr
+    assert f"{len(DEMO)} new" in summary(done)
+    for path in DEMO:
+        alert_id = path.stem
+        want = json.loads(hfr(src, "show", alert_id, "--json").stdout)
+        got = json.loads(hfr(db, "show", alert_id, "--json").stdout)
+        assert got == want, alert_id

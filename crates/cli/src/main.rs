@@ -16,7 +16,9 @@ use clap::{Parser, Subcommand};
 ///
 /// An archive of structured HotFix Alerts (severity, exploit code, what to do,
 /// reboot, platforms, the files and versions a fix installs, how to verify it,
-/// workarounds, rollout times), imported from HotFix Alert pages.
+/// workarounds, rollout times), imported from HotFix Alert pages and from
+/// vendors' data today (Microsoft's monthly CVRF, CSAF 2.0 advisories), and
+/// published as a web site, a JSON API, an Atom feed, e-mail and CSAF.
 #[derive(Debug, Parser)]
 #[command(name = "hfr", version, propagate_version = true, max_term_width = 100)]
 #[command(
@@ -38,17 +40,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Parse HotFix Alert pages and print each as JSON; stores nothing.
+    /// Read documents (HotFix pages, hfr JSON, Microsoft CVRF, CSAF) and
+    /// print each as JSON; stores nothing.
     ///
-    /// Warnings (missing sections, lost marks) go to stderr. With several pages
-    /// the output is a JSON array.
+    /// Warnings (missing sections, lost marks, CSAF findings) go to stderr.
+    /// With several files the output is a JSON array.
     Parse(commands::parse::Args),
 
-    /// Parse pages and store them in the archive, in one transaction.
+    /// Read documents and store them in the archive, in one transaction.
     ///
-    /// A page that is already stored unchanged is skipped; a changed one becomes
-    /// a new revision. If any page cannot be read, nothing is stored (unless
-    /// --keep-going).
+    /// The format is told by the content (or --format): HotFix pages, hfr
+    /// JSON, Microsoft's monthly CVRF (XML or JSON: an alert per CVE and the
+    /// month as a release) and CSAF 2.0. An alert already stored unchanged is
+    /// skipped; a changed one becomes a new revision. If any file cannot be
+    /// read, nothing is stored (unless --keep-going).
     Import(commands::import::Args),
 
     /// Fetch configured sources over HTTP(S) and import what is new or changed.

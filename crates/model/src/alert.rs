@@ -325,6 +325,21 @@ pub struct Target {
     pub client: bool,
 }
 
+impl Target {
+    /// 対象環境 for an alert that only lists products (a vendor's data, not
+    /// the lab's page): a server where a product's name says Server
+    /// (Windows Server 2012, Exchange Server 2016, the Server Core
+    /// installations), a client for every other product (Windows 10,
+    /// Office, Internet Explorer). None for no products. `products` are
+    /// catalogue base products, as [`Alert::products`] lists them.
+    pub fn from_products<S: AsRef<str>>(products: &[S]) -> Option<Target> {
+        let is_server = |p: &S| p.as_ref().split_whitespace().any(|w| w == "Server");
+        let server = products.iter().any(is_server);
+        let client = products.iter().any(|p| !is_server(p));
+        (server || client).then_some(Target { server, client })
+    }
+}
+
 /// A reference the header lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Reference {
@@ -636,6 +651,23 @@ impl Alert {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vendor_alert_targets_servers_clients_or_both_by_its_products() {
+        let t = |server, client| Some(Target { server, client });
+        assert_eq!(Target::from_products(&["Windows 10"]), t(false, true));
+        assert_eq!(
+            Target::from_products(&["Windows Server 2012 R2", "Exchange Server 2016"]),
+            t(true, false)
+        );
+        assert_eq!(
+            Target::from_products(&["Internet Explorer 11", "Windows Server 2008 R2"]),
+            t(true, true)
+        );
+        // "Server" as a word, not inside one.
+        assert_eq!(Target::from_products(&["Serverless Tool"]), t(false, true));
+        assert_eq!(Target::from_products::<&str>(&[]), None);
+    }
 
     #[test]
     fn vendor_products_are_listed_as_their_base_products() {

@@ -4,11 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use hfr_import::Document;
-use hfr_store::{
-    EntryOutcome, ImportEntry, ImportItem, Outcome, ReleaseImport, ReleaseOutcome, Source,
-    SourceKind,
-};
+use hfr_store::{EntryOutcome, Outcome, ReleaseOutcome};
 
 use crate::output::print_json;
 
@@ -57,26 +53,12 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
         let name = crate::display_path(path);
         match super::read_input(path, &args.input) {
             Ok(input) => {
-                let source = |format: &str, text: String| Source {
-                    kind: SourceKind::Import,
-                    name: name.clone(),
-                    format: format.to_string(),
-                    sha256: Some(input.sha256.clone()),
-                    text: Some(text),
-                };
-                entries.push(match input.document {
-                    Document::Alert(p) => ImportEntry::Alert(ImportItem {
-                        source: source(p.format, p.text),
-                        alert: p.alert,
-                        force: args.force,
-                    }),
-                    Document::Release(r) => ImportEntry::Release(ReleaseImport {
-                        source: source(r.format, r.text),
-                        release: r.release,
-                        alerts: r.alerts,
-                        force: args.force,
-                    }),
-                });
+                entries.push(super::import_entry(
+                    input.document,
+                    name.clone(),
+                    input.sha256,
+                    args.force,
+                ));
                 names.push(name);
             }
             Err(e) => {

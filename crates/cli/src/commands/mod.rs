@@ -155,6 +155,38 @@ pub fn read_input(path: &Path, args: &InputArgs) -> anyhow::Result<Input> {
     Ok(Input { document, sha256 })
 }
 
+/// What the store is given for one document read by [`read_input`] (or by
+/// `hfr sync` from the network): `name` and `sha256` identify the source,
+/// whose text is kept once for every alert it makes.
+pub fn import_entry(
+    document: hfr_import::Document,
+    name: String,
+    sha256: String,
+    force: bool,
+) -> hfr_store::ImportEntry {
+    use hfr_store::{ImportEntry, ImportItem, ReleaseImport, Source, SourceKind};
+    let source = |format: &str, text: String| Source {
+        kind: SourceKind::Import,
+        name,
+        format: format.to_string(),
+        sha256: Some(sha256),
+        text: Some(text),
+    };
+    match document {
+        hfr_import::Document::Alert(p) => ImportEntry::Alert(ImportItem {
+            source: source(p.format, p.text),
+            alert: p.alert,
+            force,
+        }),
+        hfr_import::Document::Release(r) => ImportEntry::Release(ReleaseImport {
+            source: source(r.format, r.text),
+            release: r.release,
+            alerts: r.alerts,
+            force,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

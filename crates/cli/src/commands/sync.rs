@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use hfr_store::{ImportItem, Outcome, Source, SourceKind, Store};
+use hfr_store::{ImportEntry, Outcome, Store};
 use hfr_sync::{
     Client, ClientConfig, DocumentFetch, DocumentRef, MonthSelection, MsrcFormat, SourceSpec,
     SyncOptions, SyncState, Syncer, Unchanged,
@@ -88,6 +88,16 @@ pub struct Args {
     /// Do not print reader warnings or listing warnings.
     #[arg(short, long)]
     quiet: bool,
+
+    /// Then publish what was stored, as `hfr import --publish` does: the
+    /// HotFix Alert mail for new alerts, the update mail for alerts a
+    /// changed document revised (needs --from and --base-url, or
+    /// HFR_MAIL_FROM and HFR_BASE_URL).
+    #[arg(long, conflicts_with = "dry_run")]
+    publish: bool,
+
+    #[command(flatten)]
+    sender: super::publish::SenderArgs,
 }
 
 /// What happened to one document, for --json.
@@ -182,7 +192,13 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
                 .context("the sync state (--full starts afresh, --state FILE uses another)"))
         }
     };
-    // Open the archive before any download: a wrong --db fails at once.
+    // Check the mail settings, and open the archive, before any download: a
+    // wrong setting or --db fails at once.
+    let sender = if args.publish {
+        Some(args.sender.sender()?)
+    } else {
+        None
+    };
     let store = if args.dry_run {
         None
     } else {
@@ -333,13 +349,32 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
         "{line}"
     );
     let ok = summary.failed == 0 && summary.failed_sources == 0;
+    let mut published = Vec::new();
+    if let (Some(sender), Some(store)) = (&sender, &store) {
+        let stored: Vec<String> = doc_reports
+            .iter()
+            .flat_map(|r| &r.stored)
+            .filter_map(|o| match o {
+                Outcome::Created { id, .. } | Outcome::Revised { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        published = super::publish::publish_all(&**store, sender, &stored).await?;
+    }
     if args.json {
+        // stdout holds only the JSON.
+        for line in &published {
+            eprintln!("{line}");
+        }
         print_json(&Report {
             summary,
             sources: source_reports,
             documents: doc_reports,
         })?;
     } else {
+        for line in &published {
+            println!("{line}");
+        }
         println!("{line}");
         if !ok {
             for r in doc_reports.iter().filter(|r| r.result == "failed") {
@@ -434,7 +469,9 @@ fn state_beside(archive: &Path) -> PathBuf {
 }
 
 /// Reads a fetched document with `hfr import`'s reader and stores it in a
-/// transaction of its own (or, with --dry-run, only reads it).
+/// transaction of its own (or, with --dry-run, only reads it). A month of
+/// Microsoft's data is stored as a release with its alerts, as `hfr import`
+/// stores the same file.
 async fn store_document(
     store: Option<&dyn Store>,
     doc: &DocumentRef,
@@ -442,42 +479,40 @@ async fn store_document(
     progress: &Progress,
     quiet: bool,
 ) -> anyhow::Result<Vec<Outcome>> {
-    let items = read_fetched(doc, fetched, progress, quiet)?;
+    let entry = read_fetched(doc, fetched, progress, quiet)?;
     match store {
         Some(store) => Ok(store
-            .import(items)
+            .import_entries(vec![entry])
             .await
-            .with_context(|| format!("{}: cannot store it", doc.url))?),
+            .with_context(|| format!("{}: cannot store it", doc.url))?
+            .iter()
+            .flat_map(|e| e.alerts().iter().cloned())
+            .collect()),
         None => Ok(Vec::new()),
     }
 }
 
-/// The alerts in a fetched document. One place to change when the reader
-/// learns CVRF and CSAF (one document, many alerts).
+/// What a fetched document holds, read as `hfr import` reads a file: the
+/// format told by the content (a CSAF provider may serve any of them), the
+/// same checks and refusals, errors naming the URL.
 fn read_fetched(
     doc: &DocumentRef,
     fetched: &hfr_sync::FetchedDocument,
     progress: &Progress,
     quiet: bool,
-) -> anyhow::Result<Vec<ImportItem>> {
-    // The reader's errors name the file: here, the URL.
-    let parsed = hfr_import::read_document(&fetched.bytes, &doc.url)?;
+) -> anyhow::Result<ImportEntry> {
+    let document = hfr_import::read_any(&fetched.bytes, &doc.url, None)?;
     if !quiet {
-        for w in &parsed.warnings {
+        for w in document.warnings() {
             progress.note(&format!("warning: {}: {w}", doc.url));
         }
     }
-    Ok(vec![ImportItem {
-        source: Source {
-            kind: SourceKind::Import,
-            name: doc.url.clone(),
-            format: parsed.format.to_string(),
-            sha256: Some(fetched.sha256.clone()),
-            text: Some(parsed.text),
-        },
-        alert: parsed.alert,
-        force: false,
-    }])
+    Ok(super::import_entry(
+        document,
+        doc.url.clone(),
+        fetched.sha256.clone(),
+        false,
+    ))
 }
 
 /// A progress bar on stderr, drawn only for a person at a terminal; lines

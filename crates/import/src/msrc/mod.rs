@@ -64,7 +64,7 @@ use std::collections::HashMap;
 use hfr_model::{
     Acknowledgment, ActionRule, Alert, Cvss, ExploitStatus, Impact, Note, ProductFacts, Reboot,
     Reference, ReferenceKind, Release, ReleaseAlert, Remediation, RemediationKind, RestartRequired,
-    Severity, Supersedes, VendorRevision, Vulnerability, Workaround,
+    Severity, Supersedes, Target, VendorRevision, Vulnerability, Workaround,
 };
 
 pub use html::html_to_text;
@@ -343,6 +343,7 @@ fn alert(
     }
 
     a.products = products.facts;
+    a.target = Target::from_products(&a.products());
     a.severity = a.products.iter().filter_map(|p| p.severity).min();
     let mut impacts: Vec<Impact> = a.products.iter().filter_map(|p| p.impact).collect();
     impacts.sort();
