@@ -101,6 +101,10 @@ enum Command {
 
     /// The mail outbox: what is queued, sent, failed or retrying.
     Mail(commands::mail::Args),
+
+    /// Your machines against the archive: which need which fix, and did it
+    /// land (template, schema, check, worklist, plan).
+    Fleet(commands::fleet::Args),
 }
 
 fn main() -> ExitCode {
@@ -157,6 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => commands::publish::run(args, db.as_deref()).await,
         Command::Weekly(args) => commands::weekly::run(args, db.as_deref()).await,
         Command::Mail(args) => commands::mail::run(args, db.as_deref()).await,
+        Command::Fleet(args) => commands::fleet::run(args, db.as_deref()).await,
         Command::Schema => {
             output::print_json(&hfr_model::alert_json_schema())?;
             Ok(ExitCode::SUCCESS)

@@ -8,7 +8,8 @@
 //! alerts/index.html              /alerts/
 //! alerts/MS04-035/index.html     /alerts/MS04-035/
 //! alerts/MS04-035/revisions/1/index.html
-//! about/index.html, subscribe/index.html, 404.html
+//! about/index.html, subscribe/index.html, fleet/index.html (+ example.json,
+//! inventory.schema.json), 404.html
 //! feed.atom, static/hfr.css, static/favicon.svg
 //! api/v1/alerts.json             the whole listing in one page
 //! api/v1/alerts/MS04-035.json    the alert (as /api/v1/alerts/MS04-035)
@@ -31,7 +32,7 @@ use crate::error::{AppError, WebError};
 use crate::http::Doc;
 use crate::params::Query;
 use crate::state::{AppState, CSS, ICON};
-use crate::{api, feed, pages, provider, releases, subscribe};
+use crate::{api, feed, fleet, pages, provider, releases, subscribe};
 
 /// What [`crate::export_site`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -128,6 +129,12 @@ pub(crate) async fn export_site(st: AppState, dir: &Path) -> Result<ExportSummar
     w.doc("about/index.html", pages::about(&st)).await?;
     // A mirror cannot take the form: its page says so.
     w.doc("subscribe/index.html", subscribe::unavailable_doc(&st))
+        .await?;
+    // Nor an upload; the example and the schema it links are files.
+    w.doc("fleet/index.html", fleet::unavailable_doc(&st))
+        .await?;
+    w.doc("fleet/example.json", fleet::example_doc()).await?;
+    w.doc("fleet/inventory.schema.json", fleet::schema_doc())
         .await?;
     let not_found = pages::error_page(
         &st,

@@ -26,6 +26,7 @@ mod cache;
 mod error;
 mod export;
 mod feed;
+mod fleet;
 mod fmt;
 mod form;
 mod http;

@@ -16,7 +16,7 @@ pub(crate) struct Layout<'a> {
     pub(crate) st: &'a Inner,
     pub(crate) title: String,
     /// Which navigation entry is the current page: `top`, `alerts`,
-    /// `releases`, `about`, `subscribe`, or empty.
+    /// `releases`, `fleet`, `about`, `subscribe`, or empty.
     pub(crate) nav: &'static str,
     pub(crate) canonical: Option<String>,
     pub(crate) description: Option<String>,

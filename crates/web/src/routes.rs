@@ -8,7 +8,7 @@ use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::http::{self, Doc, Kind};
 use crate::params::{self, Query};
 use crate::state::{AppState, Inner, CSS, ICON};
-use crate::{api, feed, pages, provider, releases, subscribe};
+use crate::{api, feed, fleet, pages, provider, releases, subscribe};
 use hfr_store::MAX_ID_LEN;
 
 pub(crate) fn router(st: AppState) -> Router {
@@ -55,6 +55,20 @@ pub(crate) fn router(st: AppState) -> Router {
             "/unsubscribe/{token}",
             get(subscribe::unsubscribe_page).post(subscribe::unsubscribe),
         )
+        // The fleet page (fleet.rs): an upload, with its own body limit
+        // (the route's layer is inside the router's, so it wins).
+        .route(
+            "/fleet",
+            get(fleet::form_page)
+                .merge(post(fleet::upload).layer(DefaultBodyLimit::max(fleet::MAX_BODY))),
+        )
+        .route(
+            "/fleet/",
+            get(fleet::form_page)
+                .merge(post(fleet::upload).layer(DefaultBodyLimit::max(fleet::MAX_BODY))),
+        )
+        .route("/fleet/example.json", get(fleet::example))
+        .route("/fleet/inventory.schema.json", get(fleet::schema))
         .route("/static/hfr.css", get(css))
         .route("/static/favicon.svg", get(icon))
         .route("/feed.atom", get(atom))
@@ -357,7 +371,9 @@ async fn not_found(State(st): State<AppState>, uri: axum::http::Uri) -> Response
 
 async fn method_not_allowed(State(st): State<AppState>, uri: axum::http::Uri) -> Response {
     let api = uri.path().starts_with("/api/");
-    let forms = uri.path().starts_with("/subscribe") || uri.path().starts_with("/unsubscribe");
+    let forms = uri.path().starts_with("/subscribe")
+        || uri.path().starts_with("/unsubscribe")
+        || matches!(uri.path(), "/fleet" | "/fleet/");
     let (message, allow) = if forms {
         (
             "このアドレスでは GET、HEAD と POST だけを受け付けます。",

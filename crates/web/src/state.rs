@@ -38,6 +38,8 @@ pub(crate) struct Inner {
     /// The token secret of the subscription links, once read from the store
     /// (see [`Inner::secret`]).
     secret: OnceLock<Secret>,
+    /// The fleet page's compiled archive and its limit on concurrent checks.
+    pub(crate) fleet: crate::fleet::FleetState,
 }
 
 impl std::ops::Deref for AppState {
@@ -68,6 +70,7 @@ impl AppState {
             icon_href,
             openapi,
             secret: OnceLock::new(),
+            fleet: crate::fleet::FleetState::default(),
         }))
     }
 }

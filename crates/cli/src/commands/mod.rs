@@ -3,6 +3,7 @@
 pub mod edit;
 pub mod export;
 pub mod export_site;
+pub mod fleet;
 pub mod history;
 pub mod import;
 pub mod list;

@@ -1,0 +1,721 @@
+//! The result: per machine and alert a status and the reasons for it.
+//!
+//! A report of 100,000 machines holds millions of findings, so a finding
+//! is a few integers and its reasons are small `Copy` values that point
+//! into the compiled archive (which target, which file, which branch) and
+//! carry the machine's own number (the version it has). Words come only
+//! when a reason is shown ([`Report::reason_view`]).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use crate::inventory::{BranchKind, Machine, RecordWarning, Reject, Role};
+use crate::rules::{Compiled, CompiledAlert};
+use crate::version::Version;
+
+pub(crate) const NONE16: u16 = u16::MAX;
+pub(crate) const NONE32: u32 = u32::MAX;
+
+/// What the check says about one machine and one alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Status {
+    /// The alert does not concern the machine.
+    NotApplicable,
+    /// The fix (or one that contains it) is there.
+    Installed,
+    /// The machine is affected but the vendor has no fix for its platform:
+    /// upgrade (a service pack, or the OS).
+    NoFixUpgrade,
+    /// Not enough data to tell.
+    Unknown,
+    /// The fix is not there.
+    Missing,
+    /// The registry (or the update list) says the fix is installed, but a
+    /// file it installs is older: the fix was undone, typically by a
+    /// component reinstalled after it.
+    RegistryOnlyFilesOlder,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::RegistryOnlyFilesOlder,
+        Status::Missing,
+        Status::Unknown,
+        Status::NoFixUpgrade,
+        Status::Installed,
+        Status::NotApplicable,
+    ];
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Status::NotApplicable => "対象外",
+            Status::Installed => "適用済み",
+            Status::NoFixUpgrade => "修正なし(要アップグレード)",
+            Status::Unknown => "不明",
+            Status::Missing => "未適用",
+            Status::RegistryOnlyFilesOlder => "レジストリのみ(ファイルが古い)",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::NotApplicable => "not_applicable",
+            Status::Installed => "installed",
+            Status::NoFixUpgrade => "no_fix_upgrade",
+            Status::Unknown => "unknown",
+            Status::Missing => "missing",
+            Status::RegistryOnlyFilesOlder => "registry_only_files_older",
+        }
+    }
+
+    /// Needs the fix deployed.
+    pub fn needs_fix(self) -> bool {
+        matches!(self, Status::Missing | Status::RegistryOnlyFilesOlder)
+    }
+
+    /// The status of a finding: the worst of its reasons that apply
+    /// (ordered as the enum), "not applicable" only when every reason is.
+    pub fn of_reasons(reasons: &[Reason]) -> Status {
+        let mut s = Status::NotApplicable;
+        for r in reasons {
+            s = s.max(r.rule.status());
+        }
+        s
+    }
+}
+
+/// The rule behind a reason. Each rule has one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Rule {
+    /// No affected platform (or required product) is on the machine.
+    PlatformNotListed,
+    /// The machine has the product at a newer service pack than listed.
+    ServicePackNewer,
+    /// The component the fix concerns is not installed.
+    ComponentAbsent,
+    /// The record leaves out the edition or service pack the alert names.
+    NeedsDetail,
+    /// Components were not collected and the package's files are absent.
+    ComponentUnknown,
+    /// A lab note, or the vendor, says the platform gets no fix.
+    VendorNoFix,
+    /// Older than every service pack the alert lists for the product.
+    ServicePackUnsupported,
+    /// The alert's package is x86 only; the machine is not.
+    ArchNoPackage,
+    FileCurrent,
+    FileOlder,
+    /// Registry or update list say installed, a file is older.
+    FileOlderRegistry,
+    /// The fix did not change the version number; the size decides and
+    /// was not given (or matches neither).
+    SizeNeeded,
+    /// GDR or QFE cannot be told from the version.
+    BranchAmbiguous,
+    /// The package's files differ by service pack, which was not given.
+    ServicePackUnknown,
+    RegistryKey,
+    KbInstalled,
+    /// A fix that contains this one is installed.
+    Superseded,
+    /// Updates or registry keys were collected and show no trace of the fix.
+    NotFound,
+    /// Nothing was collected that could tell.
+    NoData,
+    BuildCurrent,
+    BuildOlder,
+    /// The KB is listed but the build is older.
+    BuildOlderKb,
+}
+
+impl Rule {
+    pub fn status(self) -> Status {
+        use Rule::*;
+        match self {
+            PlatformNotListed | ServicePackNewer | ComponentAbsent => Status::NotApplicable,
+            VendorNoFix | ServicePackUnsupported => Status::NoFixUpgrade,
+            NeedsDetail | ComponentUnknown | ArchNoPackage | SizeNeeded | BranchAmbiguous
+            | ServicePackUnknown | NoData => Status::Unknown,
+            FileCurrent | RegistryKey | KbInstalled | Superseded | BuildCurrent => {
+                Status::Installed
+            }
+            FileOlder | NotFound | BuildOlder => Status::Missing,
+            FileOlderRegistry | BuildOlderKb => Status::RegistryOnlyFilesOlder,
+        }
+    }
+
+    pub fn key(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// What `Reason::via` points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ViaKind {
+    #[default]
+    None,
+    /// An index into the target's registry keys.
+    Key,
+    /// A node of the supersedence graph: a KB the machine has.
+    Kb,
+    /// A node of the supersedence graph: the installed fix that contains
+    /// this one.
+    Fix,
+}
+
+/// One reason of one finding, in 24 bytes: the alert, the rule, indexes
+/// into the compiled alert (which target, which file, which branch entry)
+/// and the machine's own figure (the version it has, packed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reason {
+    /// The alert (index into the compiled archive).
+    pub alert: u32,
+    /// See [`Reason::via_kind`]; for the service-pack rules the machine's
+    /// product index (`u32::MAX`: the OS); for `VendorNoFix` the no-fix
+    /// rule; for `SizeNeeded` the machine's file size.
+    pub via: u32,
+    found: u64,
+    /// The alert's target (affected product) it is about.
+    pub target: u16,
+    /// The file rule of the target's package.
+    pub file: u16,
+    pub rule: Rule,
+    /// The entry (branch) of that file compared against.
+    pub entry: u8,
+    flags: u8,
+}
+
+const NO_VERSION: u64 = u64::MAX;
+
+impl Reason {
+    pub fn new(alert: u32, rule: Rule) -> Reason {
+        Reason {
+            alert,
+            via: NONE32,
+            found: NO_VERSION,
+            target: NONE16,
+            file: NONE16,
+            rule,
+            entry: u8::MAX,
+            flags: 0,
+        }
+    }
+
+    /// The machine's file version or build.
+    pub fn found(&self) -> Option<Version> {
+        (self.found != NO_VERSION).then(|| Version::unpack(self.found))
+    }
+
+    pub fn set_found(&mut self, v: Option<Version>) {
+        self.found = v.and_then(|v| v.pack()).unwrap_or(NO_VERSION);
+    }
+
+    /// The branch kind chosen, when the entry lists both.
+    pub fn branch(&self) -> Option<BranchKind> {
+        match self.flags & 3 {
+            1 => Some(BranchKind::Gdr),
+            2 => Some(BranchKind::Qfe),
+            _ => None,
+        }
+    }
+
+    pub fn set_branch(&mut self, b: Option<BranchKind>) {
+        let bits = match b {
+            None => 0,
+            Some(BranchKind::Gdr) => 1,
+            Some(BranchKind::Qfe) => 2,
+        };
+        self.flags = (self.flags & !3) | bits;
+    }
+
+    pub fn via_kind(&self) -> ViaKind {
+        match (self.flags >> 2) & 3 {
+            1 => ViaKind::Key,
+            2 => ViaKind::Kb,
+            3 => ViaKind::Fix,
+            _ => ViaKind::None,
+        }
+    }
+
+    pub fn set_via(&mut self, kind: ViaKind, via: u32) {
+        let bits = match kind {
+            ViaKind::None => 0,
+            ViaKind::Key => 1,
+            ViaKind::Kb => 2,
+            ViaKind::Fix => 3,
+        };
+        self.flags = (self.flags & 3) | (bits << 2);
+        self.via = via;
+    }
+}
+
+/// One machine × alert: its status and reasons.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Finding<'a> {
+    pub alert: u32,
+    pub status: Status,
+    pub reasons: &'a [Reason],
+}
+
+/// The findings of one machine.
+#[derive(Debug, Clone)]
+pub struct MachineReport {
+    pub name: String,
+    pub os: Arc<str>,
+    pub role: Option<Role>,
+    /// Every reason, grouped by alert in alert order: a finding is a run
+    /// of reasons with the same alert. Without `include_not_applicable`,
+    /// alerts that do not concern the machine have no reasons.
+    pub reasons: Vec<Reason>,
+}
+
+impl MachineReport {
+    pub(crate) fn new(m: &Machine, os: Arc<str>, reasons: Vec<Reason>) -> Self {
+        MachineReport {
+            name: m.name.clone(),
+            os,
+            role: m.role,
+            reasons,
+        }
+    }
+
+    /// The findings, in alert order.
+    pub fn findings(&self) -> Findings<'_> {
+        Findings {
+            rest: &self.reasons,
+        }
+    }
+
+    /// The finding for an alert, if recorded.
+    pub fn finding(&self, alert: usize) -> Option<Finding<'_>> {
+        let a = alert as u32;
+        let start = self.reasons.partition_point(|r| r.alert < a);
+        let len = self.reasons[start..].partition_point(|r| r.alert == a);
+        (len > 0).then(|| {
+            let reasons = &self.reasons[start..start + len];
+            Finding {
+                alert: a,
+                status: Status::of_reasons(reasons),
+                reasons,
+            }
+        })
+    }
+}
+
+/// The findings of a machine, one run of reasons at a time.
+pub struct Findings<'a> {
+    rest: &'a [Reason],
+}
+
+impl<'a> Iterator for Findings<'a> {
+    type Item = Finding<'a>;
+    fn next(&mut self) -> Option<Finding<'a>> {
+        let first = self.rest.first()?;
+        let len = self
+            .rest
+            .iter()
+            .take_while(|r| r.alert == first.alert)
+            .count();
+        let (reasons, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        Some(Finding {
+            alert: first.alert,
+            status: Status::of_reasons(reasons),
+            reasons,
+        })
+    }
+}
+
+/// The check's result.
+#[derive(Debug, Clone)]
+pub struct Report {
+    compiled: Arc<Compiled>,
+    pub machines: Vec<MachineReport>,
+    /// Whether "not applicable" findings were recorded.
+    pub include_not_applicable: bool,
+    /// How many alerts were checked (all, or those `Options::only` named).
+    pub alerts_checked: usize,
+    /// Inventory records that were not checked.
+    pub rejects: Vec<Reject>,
+    pub warnings: Vec<RecordWarning>,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub machines: usize,
+    pub alerts: usize,
+    pub rejected: usize,
+    /// Status key → machine × alert pairs (not applicable: recorded ones).
+    pub pairs: BTreeMap<&'static str, usize>,
+}
+
+/// A reason in words and figures, for display and JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReasonView {
+    pub rule: Rule,
+    pub status: Status,
+    /// Japanese, with names and versions.
+    pub text: String,
+    /// The affected platform as the alert writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// The registry key, KB or fix that decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+/// One line of the table / CSV.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub machine: String,
+    pub os: String,
+    pub alert: String,
+    pub status: Status,
+    pub label: &'static str,
+    pub reasons: Vec<String>,
+}
+
+impl Report {
+    pub(crate) fn new(
+        compiled: Arc<Compiled>,
+        machines: Vec<MachineReport>,
+        include_na: bool,
+    ) -> Report {
+        Report {
+            alerts_checked: compiled.alerts.len(),
+            compiled,
+            machines,
+            include_not_applicable: include_na,
+            rejects: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn compiled(&self) -> &Compiled {
+        &self.compiled
+    }
+
+    pub fn alerts(&self) -> &[CompiledAlert] {
+        &self.compiled.alerts
+    }
+
+    /// The status of a machine (by position) for an alert (by index).
+    pub fn status(&self, machine: usize, alert: usize) -> Status {
+        self.machines
+            .get(machine)
+            .and_then(|m| m.finding(alert))
+            .map_or(Status::NotApplicable, |f| f.status)
+    }
+
+    /// The status of a machine (by name) for an alert (by id); for tests and
+    /// one-off questions.
+    pub fn status_of(&self, machine: &str, alert: &str) -> Option<Status> {
+        let mi = self
+            .machines
+            .iter()
+            .position(|m| m.name.eq_ignore_ascii_case(machine))?;
+        let ai = self
+            .alerts()
+            .iter()
+            .position(|a| a.id.eq_ignore_ascii_case(alert))?;
+        Some(self.status(mi, ai))
+    }
+
+    /// The reasons of a machine (by name) for an alert (by id), in words.
+    pub fn reasons_of(&self, machine: &str, alert: &str) -> Vec<ReasonView> {
+        let Some(m) = self
+            .machines
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(machine))
+        else {
+            return Vec::new();
+        };
+        let Some(ai) = self
+            .alerts()
+            .iter()
+            .position(|a| a.id.eq_ignore_ascii_case(alert))
+        else {
+            return Vec::new();
+        };
+        match m.finding(ai) {
+            Some(f) => f.reasons.iter().map(|r| self.reason_view(r)).collect(),
+            None => vec![self.reason_view(&Reason::new(ai as u32, Rule::PlatformNotListed))],
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut pairs: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for s in Status::ALL {
+            pairs.insert(s.key(), 0);
+        }
+        for m in &self.machines {
+            for f in m.findings() {
+                *pairs.entry(f.status.key()).or_default() += 1;
+            }
+        }
+        Summary {
+            machines: self.machines.len(),
+            alerts: self.alerts_checked,
+            rejected: self.rejects.len(),
+            pairs,
+        }
+    }
+
+    /// Table rows: every recorded finding, machine by machine (every pair
+    /// when the report recorded "not applicable"). `only` keeps the given
+    /// statuses.
+    pub fn rows(&self, only: Option<&[Status]>) -> Vec<Row> {
+        let mut out = Vec::new();
+        for m in &self.machines {
+            for f in m.findings() {
+                if only.is_some_and(|o| !o.contains(&f.status)) {
+                    continue;
+                }
+                let a = &self.alerts()[f.alert as usize];
+                out.push(Row {
+                    machine: m.name.clone(),
+                    os: m.os.to_string(),
+                    alert: a.id.clone(),
+                    status: f.status,
+                    label: f.status.label_ja(),
+                    reasons: f.reasons.iter().map(|r| self.reason_view(r).text).collect(),
+                });
+            }
+        }
+        out
+    }
+
+    /// A reason in words.
+    pub fn reason_view(&self, r: &Reason) -> ReasonView {
+        let c = &*self.compiled;
+        let a = &c.alerts[r.alert as usize];
+        let t = a.targets.get(r.target as usize);
+        let pkg = t
+            .and_then(|t| t.package)
+            .and_then(|p| a.packages.get(p as usize));
+        let file = pkg.and_then(|p| p.files.get(r.file as usize));
+        let entry = file.and_then(|f| f.entries.get(r.entry as usize));
+        let found = r.found();
+        // A build rule compares with the lowest fixed build of the same
+        // release (what the check chose); a file rule with its entry.
+        let required = match r.rule {
+            Rule::BuildCurrent | Rule::BuildOlder | Rule::BuildOlderKb => t.and_then(|t| {
+                t.fixes
+                    .iter()
+                    .filter_map(|f| f.fixed_build)
+                    .filter(|b| found.is_some_and(|h| crate::engine::comparable(t, &h, b)))
+                    .min()
+            }),
+            _ => entry.and_then(|e| e.version),
+        };
+        let branch = entry
+            .and_then(|e| e.label.clone())
+            .map(|label| match r.branch() {
+                Some(k) if label.contains('/') => format!("{label}: {}", k.label()),
+                _ => label,
+            });
+        let via = match r.via_kind() {
+            ViaKind::None => None,
+            ViaKind::Key => t
+                .and_then(|t| t.keys.get(r.via as usize))
+                .map(|k| k.1.clone()),
+            ViaKind::Kb | ViaKind::Fix => Some(c.graph.name(r.via).to_string()),
+        };
+        let fname = file.map(|f| f.name.clone());
+        let pname = pkg.map(|p| p.file.clone());
+        let label = t.map(|t| t.label.clone());
+        let kbs = t
+            .map(|t| {
+                t.kbs
+                    .iter()
+                    .map(|k| c.graph.name(*k).to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "修正プログラム".to_string());
+        let s = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+        let ver = |v: Option<Version>| v.map_or("?".to_string(), |v| v.to_string());
+        let br = branch
+            .as_ref()
+            .map(|b| format!(" ({b})"))
+            .unwrap_or_default();
+        let comp = t
+            .and_then(|t| t.component.clone())
+            .or_else(|| a.component.clone())
+            .map_or("コンポーネント".to_string(), |c| {
+                c.display().to_string()
+            });
+        use Rule::*;
+        let text = match r.rule {
+            PlatformNotListed => "対象プラットフォームに該当しない".to_string(),
+            ServicePackNewer => match &pname {
+                Some(p) => format!("{} が対象でSPが新しいため、{p} は不要", s(&label)),
+                None => format!("{} が対象でSPが新しいため、対象外", s(&label)),
+            },
+            ComponentAbsent => format!("{comp} がインストールされていない"),
+            NeedsDetail => "エディションまたはSPが不明で、対象かどうか判定できない".to_string(),
+            ComponentUnknown => format!("{comp} の有無が収集されておらず、パッケージのファイルもない"),
+            VendorNoFix => match a.no_fix.get(r.via as usize) {
+                Some(n) => format!("修正プログラムが提供されていない ({})", n.note),
+                None => format!("{} 向けの修正プログラムはベンダーから提供されていない", s(&label)),
+            },
+            ServicePackUnsupported => format!(
+                "修正プログラムは {} 向けのみ: このSPには提供されないため、SPの適用かOSの移行が必要",
+                s(&label)
+            ),
+            ArchNoPackage => format!(
+                "{} はx86用で、このアーキテクチャ用のパッケージはアラートにない",
+                s(&pname)
+            ),
+            FileCurrent => format!("{} {} ≥ {}{br}", s(&fname), ver(found), ver(required)),
+            FileOlder => format!("{} {} < {}{br}", s(&fname), ver(found), ver(required)),
+            FileOlderRegistry => format!(
+                "{} があるのに {} {} < {}{br}: 適用後にファイルが古いものに戻っている(コンポーネントの再インストールなど)",
+                s(&via),
+                s(&fname),
+                ver(found),
+                ver(required)
+            ),
+            SizeNeeded => format!(
+                "{} {} は修正前と同じバージョン番号: サイズで判定する (修正版 {} バイト、このマシン {})",
+                s(&fname),
+                ver(found),
+                entry.and_then(|e| e.size).map_or("?".into(), |v| v.to_string()),
+                if r.via == NONE32 { "不明".to_string() } else { format!("{} バイト", r.via) }
+            ),
+            BranchAmbiguous => format!(
+                "{} {} がGDR/QFEのどちらのブランチか判別できない (QFEの修正版 {}): インベントリにbranchを記入",
+                s(&fname),
+                ver(found),
+                ver(required)
+            ),
+            ServicePackUnknown => format!(
+                "SPが不明で、{} の比較対象(SPごとのブランチ)を選べない",
+                s(&fname)
+            ),
+            RegistryKey => format!("確認用レジストリ・キーあり: {}", s(&via)),
+            KbInstalled => format!("{} が導入済み", s(&via)),
+            Superseded => format!("{} (導入済み) に含まれる", s(&via)),
+            NotFound => format!("{kbs} が未導入で、確認用レジストリ・キーもない"),
+            NoData => "ファイル・更新プログラム・レジストリの情報がない".to_string(),
+            BuildCurrent => format!("ビルド {} ≥ 修正済みビルド {}", ver(found), ver(required)),
+            BuildOlder => format!("ビルド {} < 修正済みビルド {}", ver(found), ver(required)),
+            BuildOlderKb => format!(
+                "{} は導入済みだが、ビルド {} < 修正済みビルド {}",
+                s(&via),
+                ver(found),
+                ver(required)
+            ),
+        };
+        let figures = !matches!(
+            r.rule,
+            PlatformNotListed | ServicePackNewer | ComponentAbsent | NeedsDetail | VendorNoFix
+        );
+        ReasonView {
+            rule: r.rule,
+            status: r.rule.status(),
+            text,
+            target: label,
+            package: pname.filter(|_| figures),
+            file: fname,
+            found: found.map(|v| v.to_string()),
+            required: required.filter(|_| found.is_some()).map(|v| v.to_string()),
+            branch,
+            via,
+        }
+    }
+}
+
+/// The report as JSON: summary, alerts, machines with findings and
+/// reasons, rejected records and warnings. Written as it is read, so a
+/// large report is not held twice.
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Alerts<'a>(&'a [CompiledAlert]);
+        impl Serialize for Alerts<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for a in self.0 {
+                    seq.serialize_element(&serde_json::json!({
+                        "id": a.id,
+                        "title": a.title,
+                        "severity": a.severity.map(|s| s.number()),
+                        "exploit_code": a.exploit_code,
+                        "action": a.action,
+                    }))?;
+                }
+                seq.end()
+            }
+        }
+        struct Machines<'a>(&'a Report);
+        impl Serialize for Machines<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let r = self.0;
+                let mut seq = s.serialize_seq(Some(r.machines.len()))?;
+                for m in &r.machines {
+                    seq.serialize_element(&MachineJson { r, m })?;
+                }
+                seq.end()
+            }
+        }
+        struct MachineJson<'a> {
+            r: &'a Report,
+            m: &'a MachineReport,
+        }
+        impl Serialize for MachineJson<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(Some(4))?;
+                map.serialize_entry("name", &self.m.name)?;
+                map.serialize_entry("os", &*self.m.os)?;
+                map.serialize_entry("role", &self.m.role)?;
+                let findings: Vec<serde_json::Value> = self
+                    .m
+                    .findings()
+                    .map(|f| {
+                        let a = &self.r.alerts()[f.alert as usize];
+                        serde_json::json!({
+                            "alert": a.id,
+                            "status": f.status,
+                            "label": f.status.label_ja(),
+                            "reasons": f.reasons.iter()
+                                .map(|x| self.r.reason_view(x))
+                                .collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                map.serialize_entry("findings", &findings)?;
+                map.end()
+            }
+        }
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry("summary", &self.summary())?;
+        map.serialize_entry("include_not_applicable", &self.include_not_applicable)?;
+        map.serialize_entry("alerts", &Alerts(self.alerts()))?;
+        map.serialize_entry("machines", &Machines(self))?;
+        map.serialize_entry("rejects", &self.rejects)?;
+        map.serialize_entry("warnings", &self.warnings)?;
+        map.end()
+    }
+}

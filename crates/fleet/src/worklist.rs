@@ -1,0 +1,472 @@
+//! What to do: the missing fixes in the order to deploy them, and a
+//! rollout split into waves.
+//!
+//! Order: severity (緊急 first), then public exploit code, then the lab's
+//! action (至急適用, 早期適用, SP待ち), then how many machines need the fix
+//! (more first), then the alert id. "Needs the fix" is `missing` and
+//! `registry_only_files_older` (the fix must be applied again). Machines
+//! whose platform has no fix are listed apart: the action there is an
+//! upgrade, not a package.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use hfr_model::{Action, RebootRequired, Severity};
+use serde::Serialize;
+
+use crate::inventory::Role;
+use crate::report::{Report, Status};
+use crate::rollout::{ModelBasis, RolloutModel};
+
+/// Machine names, shared: a worklist for 100,000 machines names each many
+/// times, so the lists hold indexes into one table of names.
+#[derive(Debug, Clone)]
+pub struct MachineList {
+    table: Arc<Vec<String>>,
+    idx: Vec<u32>,
+}
+
+impl MachineList {
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.idx.iter().map(|&i| self.table[i as usize].as_str())
+    }
+    pub fn to_vec(&self) -> Vec<&str> {
+        self.names().collect()
+    }
+    pub fn len(&self) -> usize {
+        self.idx.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.idx.is_empty()
+    }
+    /// Positions in the report's machine list.
+    pub fn indexes(&self) -> &[u32] {
+        &self.idx
+    }
+}
+
+impl PartialEq for MachineList {
+    fn eq(&self, other: &Self) -> bool {
+        self.names().eq(other.names())
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for MachineList {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.names().eq(other.iter().copied())
+    }
+}
+
+impl PartialEq<&[&str]> for MachineList {
+    fn eq(&self, other: &&[&str]) -> bool {
+        self.names().eq(other.iter().copied())
+    }
+}
+
+impl Serialize for MachineList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
+}
+
+/// The worklist.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Worklist {
+    pub items: Vec<WorkItem>,
+    /// Alerts with machines whose platform gets no fix.
+    pub upgrades: Vec<UpgradeItem>,
+    /// Minutes for every package of every item, one after another with one
+    /// console; `None` when some package has no estimate.
+    pub total_minutes: Option<f64>,
+    /// Packages without an estimate (no measurements anywhere).
+    pub unestimated: usize,
+}
+
+/// One alert to deploy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkItem {
+    pub alert: String,
+    pub title: String,
+    pub severity: Option<u8>,
+    pub exploit_code: Option<bool>,
+    pub action: Option<Action>,
+    /// Every machine that needs it.
+    pub machines: MachineList,
+    /// Of those, the ones whose registry says installed but files are older.
+    pub reapply: MachineList,
+    /// What to deploy, per platform.
+    pub packages: Vec<PackageWork>,
+    pub minutes: Option<f64>,
+}
+
+/// One package of an alert and the machines that need it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PackageWork {
+    /// The package file, or the KB numbers of a vendor fix.
+    pub package: String,
+    /// The platform it is for, as the alert writes it.
+    pub platform: String,
+    pub reboot: Option<RebootRequired>,
+    pub machines: MachineList,
+    pub minutes: Option<f64>,
+    /// Which measurements the estimate comes from.
+    pub basis: Option<ModelBasis>,
+    /// The alert's package index, for the rollout model.
+    #[serde(skip)]
+    pub(crate) package_index: Option<u16>,
+}
+
+/// An alert whose fix some machines cannot get.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpgradeItem {
+    pub alert: String,
+    pub title: String,
+    pub machines: MachineList,
+}
+
+fn action_rank(a: Option<Action>) -> u8 {
+    match a {
+        Some(Action::ApplyNow) => 0,
+        Some(Action::ApplySoon) => 1,
+        Some(Action::WaitForSp) => 2,
+        None => 3,
+    }
+}
+
+fn severity_rank(s: Option<Severity>) -> u8 {
+    s.map_or(9, |s| s.number())
+}
+
+/// A deployment unit of an alert: its package, or (for a target without
+/// one) the target itself.
+const NO_PACKAGE: u32 = 0x8000_0000;
+
+fn unit_of(report: &Report, alert: usize, target: u16) -> u32 {
+    match report.alerts()[alert]
+        .targets
+        .get(target as usize)
+        .and_then(|t| t.package)
+    {
+        Some(p) => p as u32,
+        None => NO_PACKAGE | target as u32,
+    }
+}
+
+/// The package name, platform and reboot of a unit.
+fn describe(
+    report: &Report,
+    alert: usize,
+    unit: u32,
+) -> (String, String, Option<RebootRequired>, Option<u16>) {
+    let a = &report.alerts()[alert];
+    let c = report.compiled();
+    if unit & NO_PACKAGE == 0 {
+        let p = &a.packages[unit as usize];
+        let t = a.targets.iter().find(|t| t.package == Some(unit as u16));
+        return (
+            p.file.clone(),
+            p.platform
+                .clone()
+                .or_else(|| t.map(|t| t.label.clone()))
+                .unwrap_or_default(),
+            t.and_then(|t| t.reboot),
+            Some(unit as u16),
+        );
+    }
+    let Some(t) = a.targets.get((unit & !NO_PACKAGE) as usize) else {
+        return ("?".into(), "?".into(), None, None);
+    };
+    let package = if t.kbs.is_empty() {
+        "(パッケージ情報なし)".to_string()
+    } else {
+        t.kbs
+            .iter()
+            .map(|k| c.graph.name(*k).to_string())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    (package, t.label.clone(), t.reboot, None)
+}
+
+impl Worklist {
+    pub fn new(report: &Report) -> Worklist {
+        let c = report.compiled();
+        let n = report.alerts().len();
+        let table: Arc<Vec<String>> =
+            Arc::new(report.machines.iter().map(|m| m.name.clone()).collect());
+        let list = |idx: Vec<u32>| MachineList {
+            table: table.clone(),
+            idx,
+        };
+        // Per alert: (unit, machines) and the machines to re-apply on and
+        // to upgrade. Machines are visited in order, so each list is sorted.
+        let mut need: Vec<Vec<(u32, Vec<u32>)>> = vec![Vec::new(); n];
+        let mut reapply: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut upgrades: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (mi, m) in report.machines.iter().enumerate() {
+            let mi = mi as u32;
+            for f in m.findings() {
+                let a = f.alert as usize;
+                if f.status == Status::NoFixUpgrade {
+                    upgrades[a].push(mi);
+                }
+                if !f.status.needs_fix() {
+                    continue;
+                }
+                if f.status == Status::RegistryOnlyFilesOlder {
+                    reapply[a].push(mi);
+                }
+                for r in f.reasons {
+                    if !r.rule.status().needs_fix() {
+                        continue;
+                    }
+                    let u = unit_of(report, a, r.target);
+                    let units = &mut need[a];
+                    let slot = match units.iter().position(|(x, _)| *x == u) {
+                        Some(i) => i,
+                        None => {
+                            units.push((u, Vec::new()));
+                            units.len() - 1
+                        }
+                    };
+                    let ms = &mut units[slot].1;
+                    if ms.last() != Some(&mi) {
+                        ms.push(mi);
+                    }
+                }
+            }
+        }
+        let mut items: Vec<WorkItem> = Vec::new();
+        let mut unestimated = 0;
+        for (alert, units) in need.into_iter().enumerate() {
+            if units.is_empty() {
+                continue;
+            }
+            let a = &report.alerts()[alert];
+            let mut all: Vec<u32> = Vec::new();
+            let mut packages = Vec::new();
+            for (unit, ms) in units {
+                all.extend_from_slice(&ms);
+                let (package, platform, reboot, pidx) = describe(report, alert, unit);
+                let model: Option<RolloutModel> = c.rollout_model(alert, pidx);
+                let minutes = model.as_ref().map(|m| m.estimate(ms.len()));
+                if minutes.is_none() {
+                    unestimated += 1;
+                }
+                packages.push(PackageWork {
+                    package,
+                    platform,
+                    reboot,
+                    machines: list(ms),
+                    minutes,
+                    basis: model.map(|m| m.basis),
+                    package_index: pidx,
+                });
+            }
+            packages.sort_by(|x, y| x.package.cmp(&y.package));
+            all.sort_unstable();
+            all.dedup();
+            let minutes = packages.iter().map(|p| p.minutes).sum::<Option<f64>>();
+            items.push(WorkItem {
+                alert: a.id.clone(),
+                title: a.title.clone(),
+                severity: a.severity.map(|s| s.number()),
+                exploit_code: a.exploit_code,
+                action: a.action,
+                machines: list(all),
+                reapply: list(std::mem::take(&mut reapply[alert])),
+                packages,
+                minutes,
+            });
+        }
+        let alert_of: HashMap<&str, usize> = report
+            .alerts()
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.as_str(), i))
+            .collect();
+        items.sort_by(|x, y| {
+            let ax = &report.alerts()[alert_of[x.alert.as_str()]];
+            let ay = &report.alerts()[alert_of[y.alert.as_str()]];
+            severity_rank(ax.severity)
+                .cmp(&severity_rank(ay.severity))
+                .then((ay.exploit_code == Some(true)).cmp(&(ax.exploit_code == Some(true))))
+                .then(action_rank(ax.action).cmp(&action_rank(ay.action)))
+                .then(y.machines.len().cmp(&x.machines.len()))
+                .then(x.alert.cmp(&y.alert))
+        });
+        let total_minutes = if unestimated == 0 {
+            Some(items.iter().filter_map(|i| i.minutes).sum())
+        } else {
+            None
+        };
+        Worklist {
+            items,
+            upgrades: upgrades
+                .into_iter()
+                .enumerate()
+                .filter(|(_, ms)| !ms.is_empty())
+                .map(|(a, ms)| {
+                    let al = &report.alerts()[a];
+                    UpgradeItem {
+                        alert: al.id.clone(),
+                        title: al.title.clone(),
+                        machines: list(ms),
+                    }
+                })
+                .collect(),
+            total_minutes,
+            unestimated,
+        }
+    }
+}
+
+// ── Waves ────────────────────────────────────────────────────────────────
+
+/// A rollout in waves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RolloutPlan {
+    pub waves: Vec<Wave>,
+    pub total_minutes: Option<f64>,
+}
+
+/// One wave: machines, and per package how many of them need it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wave {
+    /// 0 is the pilot group.
+    pub number: usize,
+    pub name: String,
+    pub machines: Vec<String>,
+    pub packages: Vec<WavePackage>,
+    /// Each package of the wave deployed in turn with one console.
+    pub minutes: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WavePackage {
+    pub alert: String,
+    pub package: String,
+    pub machines: usize,
+    pub minutes: Option<f64>,
+}
+
+/// Splits the worklist's machines into a pilot group and `waves` waves.
+///
+/// The pilot group is chosen to try every package of the worklist at least
+/// once before the fleet gets it: greedily, the machine that needs the most
+/// packages not yet in the pilot, clients before servers, up to `pilot`
+/// machines (more packages than that stay untried; fewer leave room, which
+/// is filled with further clients). The remaining machines follow in
+/// `waves` waves of equal size, clients first and servers last (servers
+/// need maintenance windows), each sorted by name. A wave's time is the
+/// sum over its packages of the rollout model at that wave's count: the
+/// fixed cost of a package is paid in every wave it appears in, which is
+/// the price of the waves.
+pub fn plan(report: &Report, worklist: &Worklist, pilot: usize, waves: usize) -> RolloutPlan {
+    let c = report.compiled();
+    let alert_index: HashMap<&str, usize> = report
+        .alerts()
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
+    // machine → packages it needs (indices into `units`).
+    let mut units: Vec<(&str, &PackageWork)> = Vec::new();
+    let mut needs: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for item in &worklist.items {
+        for p in &item.packages {
+            let u = units.len();
+            units.push((item.alert.as_str(), p));
+            for &mi in p.machines.indexes() {
+                needs.entry(mi as usize).or_default().push(u);
+            }
+        }
+    }
+    let role_rank = |mi: usize| match report.machines[mi].role {
+        Some(Role::Client) => 0,
+        None => 1,
+        Some(Role::Server) => 2,
+    };
+    let mut rest: Vec<usize> = needs.keys().copied().collect();
+    rest.sort_by(|a, b| {
+        role_rank(*a)
+            .cmp(&role_rank(*b))
+            .then(report.machines[*a].name.cmp(&report.machines[*b].name))
+    });
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut covered = vec![false; units.len()];
+    while chosen.len() < pilot {
+        let best = rest
+            .iter()
+            .enumerate()
+            .map(|(pos, &mi)| {
+                let gain = needs[&mi].iter().filter(|u| !covered[**u]).count();
+                (gain, pos)
+            })
+            .filter(|(gain, _)| *gain > 0)
+            // Most new packages; among equals the earliest (clients first).
+            .min_by_key(|(gain, pos)| (std::cmp::Reverse(*gain), *pos));
+        let pos = match best {
+            Some((_, pos)) => pos,
+            None if !rest.is_empty() => 0,
+            None => break,
+        };
+        let mi = rest.remove(pos);
+        for u in &needs[&mi] {
+            covered[*u] = true;
+        }
+        chosen.push(mi);
+    }
+    chosen.sort_by(|a, b| report.machines[*a].name.cmp(&report.machines[*b].name));
+
+    let wave = |number: usize, name: String, ms: &[usize]| -> Wave {
+        let mut count: BTreeMap<usize, usize> = BTreeMap::new();
+        for mi in ms {
+            for u in &needs[mi] {
+                *count.entry(*u).or_default() += 1;
+            }
+        }
+        let packages: Vec<WavePackage> = count
+            .into_iter()
+            .map(|(u, n)| {
+                let (alert, p) = units[u];
+                let model = alert_index
+                    .get(alert)
+                    .and_then(|&ai| c.rollout_model(ai, p.package_index));
+                WavePackage {
+                    alert: alert.to_string(),
+                    package: p.package.clone(),
+                    machines: n,
+                    minutes: model.map(|m| m.estimate(n)),
+                }
+            })
+            .collect();
+        let minutes = packages.iter().map(|p| p.minutes).sum::<Option<f64>>();
+        Wave {
+            number,
+            name,
+            machines: ms
+                .iter()
+                .map(|mi| report.machines[*mi].name.clone())
+                .collect(),
+            packages,
+            minutes,
+        }
+    };
+    let mut out = Vec::new();
+    if !chosen.is_empty() {
+        out.push(wave(0, "パイロット".into(), &chosen));
+    }
+    let waves = waves.max(1);
+    if !rest.is_empty() {
+        let size = rest.len().div_ceil(waves);
+        for (i, part) in rest.chunks(size).enumerate() {
+            out.push(wave(i + 1, format!("第{}波", i + 1), part));
+        }
+    }
+    let total_minutes = out.iter().map(|w| w.minutes).sum::<Option<f64>>();
+    RolloutPlan {
+        waves: out,
+        total_minutes,
+    }
+}
