@@ -1,70 +1,10 @@
 //! The `hfr` binary as a user runs it: real processes, a real SQLite file.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
-/// This crate's folder as cargo reports it when running the test. The
-/// compile-time `env!` value is only the fallback: a test binary can outlive
-/// the checkout it was built in when checkouts share a target directory.
-fn manifest_dir() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
+mod common;
 
-fn fixture(name: &str) -> PathBuf {
-    manifest_dir().join("tests/fixtures").join(name)
-}
-
-struct Archive {
-    dir: tempfile::TempDir,
-}
-
-impl Archive {
-    fn new() -> Self {
-        Archive {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("archive.sqlite")
-    }
-
-    fn hfr(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hfr"));
-        cmd.arg("--db").arg(self.db()).args(args);
-        for var in ["HFR_DB", "HFR_MAIL_FROM", "HFR_BASE_URL", "HFR_SMTP"] {
-            cmd.env_remove(var);
-        }
-        cmd.output().expect("run hfr")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.hfr(args);
-        assert!(
-            out.status.success(),
-            "hfr {args:?} failed: {}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 stdout")
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        serde_json::from_str(&self.ok(args)).expect("JSON output")
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, bytes).expect("write");
-        p
-    }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use common::*;
 
 #[test]
 fn help_lists_the_subcommands_and_usage_errors_exit_2() {

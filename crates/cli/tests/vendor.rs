@@ -9,121 +9,18 @@
 //! under CI (`CI=true`), where they fail.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-fn manifest_dir() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
+mod common;
 
-fn fixture(name: &str) -> PathBuf {
-    manifest_dir().join("tests/fixtures").join(name)
-}
-
-/// `shared/data/{sub}` beside the workspace, or None (with a notice) when
-/// it is missing outside CI.
-fn data(sub: &str) -> Option<PathBuf> {
-    let p = manifest_dir().join("../../../shared/data").join(sub);
-    if p.exists() {
-        return Some(p);
-    }
-    let msg = format!("the data set is missing: expected {}", p.display());
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{msg}");
-    }
-    eprintln!("notice: {msg}; skipping this test");
-    None
-}
+use common::*;
 
 fn month(name: &str) -> Option<PathBuf> {
     let year = &name[..4];
     let year = if year == "Oct-" { "2016" } else { year };
     data(&format!("msrc-cvrf/{year}/cvrfDocument-{name}.xml"))
-}
-
-struct Archive {
-    dir: tempfile::TempDir,
-}
-
-impl Archive {
-    fn new() -> Self {
-        Archive {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("archive.sqlite")
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hfr"));
-        cmd.arg("--db").arg(self.db()).args(args);
-        for var in ["HFR_DB", "HFR_MAIL_FROM", "HFR_BASE_URL", "HFR_SMTP"] {
-            cmd.env_remove(var);
-        }
-        cmd
-    }
-
-    fn hfr(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run hfr")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.hfr(args);
-        assert!(
-            out.status.success(),
-            "hfr {args:?} failed: {}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 stdout")
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        serde_json::from_str(&self.ok(args)).expect("JSON output")
-    }
-
-    /// Runs hfr, expecting it to fail with exit code 1; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.hfr(args);
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(1), "hfr {args:?}: {err}");
-        err
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, bytes).expect("write");
-        p
-    }
-
-    fn alerts(&self) -> usize {
-        self.json(&["list", "--json"])
-            .as_array()
-            .map_or(0, Vec::len)
-    }
-
-    /// The archive's files on disk (the database and its WAL).
-    fn size(&self) -> u64 {
-        std::fs::read_dir(self.dir.path())
-            .expect("dir")
-            .filter_map(Result::ok)
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with("archive.sqlite")
-            })
-            .map(|e| e.metadata().map_or(0, |m| m.len()))
-            .sum()
-    }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 #[test]

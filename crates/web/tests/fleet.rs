@@ -10,8 +10,10 @@ use std::sync::Arc;
 use hfr_model::Alert;
 use hfr_store::{ImportItem, Source, SourceKind, Store};
 use hfr_web::{serve_with_shutdown, WebConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+
+mod common;
+use common::*;
 
 // ------------------------------------------------------------- fixtures
 
@@ -93,97 +95,6 @@ async fn start(ids: &[&str]) -> Site {
 
 // --------------------------------------------------------- HTTP client
 
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-async fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Resp {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if method != "GET" {
-        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    req.push_str("\r\n");
-    let mut bytes = req.into_bytes();
-    bytes.extend_from_slice(body);
-    // A server refusing a large body may close before reading it all; what
-    // it answered is still there to read.
-    let _ = stream.write_all(&bytes).await;
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-        }
-    }
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of head");
-    let head = std::str::from_utf8(&raw[..end]).unwrap();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[end + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Resp {
-        status,
-        headers,
-        body: String::from_utf8(body).expect("UTF-8 body"),
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(nl) = b.windows(2).position(|w| w == b"\r\n") {
-        let size_line = std::str::from_utf8(&b[..nl]).unwrap();
-        let size = usize::from_str_radix(size_line.split(';').next().unwrap().trim(), 16).unwrap();
-        b = &b[nl + 2..];
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&b[..size]);
-        b = &b[size + 2..];
-    }
-    out
-}
-
 const BOUNDARY: &str = "----hfrTestBoundary7MA4YWxkTrZu0gW";
 
 /// A body as a browser sends the page's form: the file, the (empty) text
@@ -233,13 +144,6 @@ fn row<'a>(html: &'a str, machine: &str, alert: &str) -> Option<&'a str> {
     })
 }
 
-fn positions(text: &str, needles: &[&str]) -> Vec<usize> {
-    needles
-        .iter()
-        .map(|n| text.find(n).unwrap_or_else(|| panic!("{n:?} not found")))
-        .collect()
-}
-
 // ------------------------------------------------------------------ tests
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,7 +152,7 @@ async fn the_form_the_example_and_the_schema() {
     let r = send(site.addr, "GET", "/fleet/", &[], b"").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
-    let html = &r.body;
+    let html = &r.text();
     assert!(html.contains("<h1>インベントリの照合</h1>"), "{html}");
     assert!(html.contains("enctype=\"multipart/form-data\""));
     assert!(html.contains("name=\"inventory\""));
@@ -260,7 +164,7 @@ async fn the_form_the_example_and_the_schema() {
     );
     let top = send(site.addr, "GET", "/", &[], b"").await;
     assert!(top
-        .body
+        .text()
         .contains("<a href=\"/fleet/\">インベントリの照合</a>"));
     // Without the trailing slash too.
     assert_eq!(send(site.addr, "GET", "/fleet", &[], b"").await.status, 200);
@@ -271,10 +175,10 @@ async fn the_form_the_example_and_the_schema() {
     let on_disk: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(repo("demo/inventory.json")).unwrap())
             .unwrap();
-    let served: serde_json::Value = serde_json::from_str(&ex.body).unwrap();
+    let served: serde_json::Value = serde_json::from_str(&ex.text()).unwrap();
     assert_eq!(served, on_disk);
     let schema = send(site.addr, "GET", "/fleet/inventory.schema.json", &[], b"").await;
-    let schema: serde_json::Value = serde_json::from_str(&schema.body).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema.text()).unwrap();
     assert_eq!(schema["title"], "hfr fleet inventory");
 
     // Other methods are refused with the methods the address takes.
@@ -288,13 +192,13 @@ async fn uploading_the_demo_inventory_gives_the_report_and_the_worklist() {
     let site = start(&DEMO).await;
     let inv = std::fs::read(repo("demo/inventory.json")).unwrap();
     let r = upload(&site, "inventory.json", &inv).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.status, 200, "{}", r.text());
     // About one visitor's machines: kept nowhere.
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(r.header("x-frame-options"), Some("DENY"));
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
     assert_eq!(r.header("x-robots-tag"), Some("noindex, nofollow"));
-    let html = &r.body;
+    let html = &r.text();
     assert!(html.contains("7 台 × 5 件のアラート"), "{html}");
 
     let wins02 = row(html, "SV-WINS02", "MS04-045").expect("SV-WINS02 × MS04-045");
@@ -346,8 +250,8 @@ async fn uploading_the_demo_inventory_gives_the_report_and_the_worklist() {
     )
     .await;
     assert_eq!(all.status, 200);
-    assert_eq!(all.body.matches("<tr class=\"st-row-").count(), 35);
-    assert!(row(&all.body, "PC-SALES01", "MS05-017").is_some_and(|r| r.contains("対象外")));
+    assert_eq!(all.text().matches("<tr class=\"st-row-").count(), 35);
+    assert!(row(&all.text(), "PC-SALES01", "MS05-017").is_some_and(|r| r.contains("対象外")));
 
     // The CSV inventory, pasted into the text area (urlencoded form): the same.
     let csv = std::fs::read_to_string(repo("demo/inventory.csv")).unwrap();
@@ -363,8 +267,8 @@ async fn uploading_the_demo_inventory_gives_the_report_and_the_worklist() {
         body.as_bytes(),
     )
     .await;
-    assert_eq!(pasted.status, 200, "{}", pasted.body);
-    assert!(row(&pasted.body, "SV-WINS02", "MS04-045")
+    assert_eq!(pasted.status, 200, "{}", pasted.text());
+    assert!(row(&pasted.text(), "SV-WINS02", "MS04-045")
         .is_some_and(|r| r.contains("レジストリのみ(ファイルが古い)")));
 }
 
@@ -378,8 +282,8 @@ async fn a_partial_inventory_reports_the_valid_machines_and_lists_the_rejects() 
         {"name": "bad", "os": "Windows XP Professional", "files": [{"name": "srv.sys", "version": true}]}
     ]}"#;
     let r = upload(&site, "partial.json", inv).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let html = &r.body;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let html = &r.text();
     assert!(html.contains("読み取れなかったレコード(3 件)"), "{html}");
     let rejects = html.split("<table class=\"rejects\">").nth(1).unwrap();
     for want in [
@@ -399,12 +303,12 @@ async fn a_partial_inventory_reports_the_valid_machines_and_lists_the_rejects() 
     let r = upload(&site, "fleet.csv", csv).await;
     assert_eq!(r.status, 200);
     assert!(
-        r.body
+        r.text()
             .contains("<td class=\"id\">3 行目</td><td>sv2</td><td><code>files[0]</code></td>"),
         "{}",
-        r.body
+        r.text()
     );
-    assert!(row(&r.body, "sv1", "MS04-045").is_some_and(|r| r.contains("未適用")));
+    assert!(row(&r.text(), "sv1", "MS04-045").is_some_and(|r| r.contains("未適用")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -417,17 +321,17 @@ async fn bad_uploads_get_a_clear_japanese_answer() {
     assert_eq!(r.status, 400);
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert!(
-        r.body.contains("インベントリを読み取れません"),
+        r.text().contains("インベントリを読み取れません"),
         "{}",
-        r.body
+        r.text()
     );
     assert!(
-        r.body.contains("JSON として読めません(2 行 2 列)"),
+        r.text().contains("JSON として読めません(2 行 2 列)"),
         "{}",
-        r.body
+        r.text()
     );
     // The form is there to try again.
-    assert!(r.body.contains("name=\"inventory\""));
+    assert!(r.text().contains("name=\"inventory\""));
 
     // Nothing usable: every record named.
     let r = upload(
@@ -437,14 +341,14 @@ async fn bad_uploads_get_a_clear_japanese_answer() {
     )
     .await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("照合できるマシンがありません"));
+    assert!(r.text().contains("照合できるマシンがありません"));
     assert!(r
-        .body
+        .text()
         .contains("すべてのレコード(2 件)を読み取れませんでした"));
     assert!(
-        r.body.contains("<code>name</code>") && r.body.contains("<code>os</code>"),
+        r.text().contains("<code>name</code>") && r.text().contains("<code>os</code>"),
         "{}",
-        r.body
+        r.text()
     );
 
     // Not UTF-8.
@@ -456,15 +360,15 @@ async fn bad_uploads_get_a_clear_japanese_answer() {
     .await;
     assert_eq!(r.status, 400);
     assert!(
-        r.body.contains("UTF-8 のテキストではありません"),
+        r.text().contains("UTF-8 のテキストではありません"),
         "{}",
-        r.body
+        r.text()
     );
 
     // No file and nothing pasted.
     let r = upload(&site, "", b"").await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("インベントリがありません"));
+    assert!(r.text().contains("インベントリがありません"));
 
     // An unknown format choice.
     let r = send(
@@ -476,7 +380,7 @@ async fn bad_uploads_get_a_clear_japanese_answer() {
     )
     .await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("「形式」は"));
+    assert!(r.text().contains("「形式」は"));
 
     // Not a form at all.
     let r = send(
@@ -488,7 +392,9 @@ async fn bad_uploads_get_a_clear_japanese_answer() {
     )
     .await;
     assert_eq!(r.status, 415);
-    assert!(r.body.contains("このページのフォームから送信してください"));
+    assert!(r
+        .text()
+        .contains("このページのフォームから送信してください"));
     // A broken multipart body.
     let r = send(
         site.addr,
@@ -499,19 +405,23 @@ async fn bad_uploads_get_a_clear_japanese_answer() {
     )
     .await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("送信内容を読み取れません"));
+    assert!(r.text().contains("送信内容を読み取れません"));
 
     // Over the upload limit: refused as soon as the length is known.
     let big = vec![b' '; 9 * 1024 * 1024];
     let r = upload(&site, "big.json", &big).await;
     assert_eq!(r.status, 413);
-    assert!(r.body.contains("インベントリが大きすぎます"), "{}", r.body);
-    assert!(r.body.contains("8 MiB まで"));
+    assert!(
+        r.text().contains("インベントリが大きすぎます"),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("8 MiB まで"));
     // Just under it, the same bytes are read (and are not an inventory).
     let under = vec![b' '; 7 * 1024 * 1024];
     let r = upload(&site, "under.json", &under).await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("JSON として読めません"), "{}", r.body);
+    assert!(r.text().contains("JSON として読めません"), "{}", r.text());
     // The larger limit is the fleet page's alone.
     let r = send(
         site.addr,
@@ -531,8 +441,8 @@ async fn the_page_follows_the_archive() {
     let inv = std::fs::read(repo("demo/inventory.json")).unwrap();
     let r = upload(&site, "inventory.json", &inv).await;
     assert_eq!(r.status, 200);
-    assert!(r.body.contains("7 台 × 4 件のアラート"));
-    assert!(row(&r.body, "SV-WINS02", "MS04-045").is_none());
+    assert!(r.text().contains("7 台 × 4 件のアラート"));
+    assert!(row(&r.text(), "SV-WINS02", "MS04-045").is_none());
     // …until it is imported beside the running server.
     site.store
         .import(vec![item(demo_alert("MS04-045"))])
@@ -540,7 +450,7 @@ async fn the_page_follows_the_archive() {
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let r = upload(&site, "inventory.json", &inv).await;
-    assert!(r.body.contains("7 台 × 5 件のアラート"), "{}", r.body);
-    assert!(row(&r.body, "SV-WINS02", "MS04-045")
+    assert!(r.text().contains("7 台 × 5 件のアラート"), "{}", r.text());
+    assert!(row(&r.text(), "SV-WINS02", "MS04-045")
         .is_some_and(|r| r.contains("レジストリのみ(ファイルが古い)")));
 }

@@ -10,9 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hfr_model::*;
 use hfr_store::{ImportItem, ReleaseImport, Source, SourceKind, Store};
 use hfr_web::{export_site, serve_with_shutdown, WebConfig};
-use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+
+mod common;
+use common::*;
 
 // ------------------------------------------------------------- fixtures
 
@@ -237,96 +238,8 @@ async fn start() -> Site {
 
 // --------------------------------------------------------- HTTP client
 
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).expect("UTF-8 body")
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("a JSON body")
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let nl = b.windows(2).position(|w| w == b"\r\n").expect("size line");
-        let line = std::str::from_utf8(&b[..nl]).unwrap();
-        let size = usize::from_str_radix(line.split(';').next().unwrap().trim(), 16).unwrap();
-        b = &b[nl + 2..];
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[..size]);
-        b = &b[size + 2..];
-    }
-}
-
 async fn get(site: &Site, path: &str) -> Resp {
-    let mut stream = TcpStream::connect(site.addr).await.unwrap();
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        site.addr
-    );
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of head");
-    let head = std::str::from_utf8(&raw[..end]).unwrap();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[end + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn assert_in_order(text: &str, needles: &[&str]) {
-    let pos: Vec<usize> = needles
-        .iter()
-        .map(|n| text.find(n).unwrap_or_else(|| panic!("{n:?} is missing")))
-        .collect();
-    for (i, w) in pos.windows(2).enumerate() {
-        assert!(
-            w[0] < w[1],
-            "{:?} should come before {:?}",
-            needles[i],
-            needles[i + 1]
-        );
-    }
+    request(site.addr, "GET", path, &[]).await
 }
 
 // ---------------------------------------------------------------- pages

@@ -12,8 +12,10 @@ use hfr_mail::{Sender, SenderConfig};
 use hfr_model::{Affected, Alert, Severity};
 use hfr_store::{ImportItem, OutboxCount, Source, SourceKind, Store, Subscriber, SubscriberState};
 use hfr_web::{serve_with_shutdown, WebConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+
+mod common;
+use common::*;
 
 // ------------------------------------------------------------- fixtures
 
@@ -128,100 +130,6 @@ async fn start(configure: impl FnOnce(&mut WebConfig)) -> Site {
 
 // --------------------------------------------------------- HTTP client
 
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-async fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Resp {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    let chunked = headers
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("transfer-encoding"));
-    if method != "GET" && !chunked {
-        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    req.push_str("\r\n");
-    let mut bytes = req.into_bytes();
-    bytes.extend_from_slice(body);
-    // A server refusing a large body may close before reading it all; what
-    // it answered is still there to read.
-    let _ = stream.write_all(&bytes).await;
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-        }
-    }
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of head");
-    let head = std::str::from_utf8(&raw[..end]).unwrap();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[end + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Resp {
-        status,
-        headers,
-        body: String::from_utf8(body).expect("UTF-8 body"),
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(nl) = b.windows(2).position(|w| w == b"\r\n") {
-        let size_line = std::str::from_utf8(&b[..nl]).unwrap();
-        let size = usize::from_str_radix(size_line.split(';').next().unwrap().trim(), 16).unwrap();
-        b = &b[nl + 2..];
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&b[..size]);
-        b = &b[size + 2..];
-    }
-    out
-}
-
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 
 async fn get(site: &Site, path: &str) -> Resp {
@@ -247,7 +155,7 @@ fn assert_private(r: &Resp, what: &str) {
 
 fn assert_refused(r: &Resp, what: &str) {
     assert_eq!(r.status, 400, "{what}");
-    assert!(r.body.contains(LINK_REFUSED), "{what}: {}", r.body);
+    assert!(r.text().contains(LINK_REFUSED), "{what}: {}", r.text());
     assert_private(r, what);
 }
 
@@ -283,7 +191,7 @@ async fn the_form_renders_with_the_archive_s_products() {
         let r = get(&site, path).await;
         assert_eq!(r.status, 200, "{path}");
         assert_private(&r, path);
-        let html = &r.body;
+        let html = &r.text();
         assert!(html.contains("<h1>購読の申し込み</h1>"));
         assert_eq!(r.header("x-robots-tag"), None, "the form may be indexed");
         assert!(html.contains("method=\"post\" action=\"/subscribe/\""));
@@ -311,7 +219,7 @@ async fn the_form_renders_with_the_archive_s_products() {
     // The other pages link to it.
     assert!(get(&site, "/about/")
         .await
-        .body
+        .text()
         .contains("href=\"/subscribe/\""));
 }
 
@@ -321,8 +229,8 @@ async fn subscribe_confirm_change_and_leave_in_one_click() {
     let address = "taro@example.jp";
     let body = "address=taro%40example.jp&min_severity=1&product=Exchange+Server+2003&revisions=1";
     let r = post(&site, "/subscribe", body).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("確認メールを送信しました"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("確認メールを送信しました"));
     assert_private(&r, "sent");
     let s = site.subscriber(address).await.expect("stored");
     assert_eq!(s.state, SubscriberState::Pending);
@@ -334,7 +242,8 @@ async fn subscribe_confirm_change_and_leave_in_one_click() {
     let again = post(&site, "/subscribe/", body).await;
     assert_eq!(again.status, 200);
     assert_eq!(
-        again.body, r.body,
+        again.text(),
+        r.text(),
         "the page tells nothing about the address"
     );
     assert_eq!(outbox_rows(&site.store.outbox_status().await.unwrap()), 1);
@@ -347,9 +256,9 @@ async fn subscribe_confirm_change_and_leave_in_one_click() {
     assert_eq!(page.status, 200);
     assert_private(&page, "confirm page");
     assert_eq!(page.header("x-robots-tag"), Some("noindex, nofollow"));
-    assert!(page.body.contains("購読を確定する"));
-    assert!(page.body.contains(&format!("action=\"{path}\"")));
-    assert!(page.body.contains("緊急のみ") && page.body.contains("Exchange Server 2003"));
+    assert!(page.text().contains("購読を確定する"));
+    assert!(page.text().contains(&format!("action=\"{path}\"")));
+    assert!(page.text().contains("緊急のみ") && page.text().contains("Exchange Server 2003"));
     assert_eq!(
         site.subscriber(address).await.unwrap().state,
         SubscriberState::Pending,
@@ -357,14 +266,14 @@ async fn subscribe_confirm_change_and_leave_in_one_click() {
     );
     let done = post(&site, &path, "").await;
     assert_eq!(done.status, 200);
-    assert!(done.body.contains("購読を確定しました"));
+    assert!(done.text().contains("購読を確定しました"));
     assert_eq!(
         site.subscriber(address).await.unwrap().state,
         SubscriberState::Confirmed
     );
     let twice = post(&site, &path, "").await;
     assert_eq!(twice.status, 200);
-    assert!(twice.body.contains("すでに確定しています"));
+    assert!(twice.text().contains("すでに確定しています"));
 
     // A confirmed address through the public form: the same page, nothing changed.
     let before = site.snapshot(address).await;
@@ -375,7 +284,7 @@ async fn subscribe_confirm_change_and_leave_in_one_click() {
     )
     .await;
     assert_eq!(r.status, 200);
-    assert!(r.body.contains("確認メールを送信しました"));
+    assert!(r.text().contains("確認メールを送信しました"));
     assert_eq!(site.snapshot(address).await, before);
 
     // The preferences link: the form pre-filled, then saved.
@@ -384,18 +293,20 @@ async fn subscribe_confirm_change_and_leave_in_one_click() {
     let page = get(&site, &path).await;
     assert_eq!(page.status, 200);
     assert_private(&page, "preferences page");
-    assert!(page.body.contains("<h1>配信条件の変更</h1>"));
-    assert!(page.body.contains(address));
+    assert!(page.text().contains("<h1>配信条件の変更</h1>"));
+    assert!(page.text().contains(address));
     assert!(page
-        .body
+        .text()
         .contains("<option value=\"1\" selected>緊急のみ</option>"));
     assert!(page
-        .body
+        .text()
         .contains("name=\"product\" value=\"Exchange Server 2003\" checked>"));
-    assert!(page.body.contains("name=\"product\" value=\"Windows XP\">"));
+    assert!(page
+        .text()
+        .contains("name=\"product\" value=\"Windows XP\">"));
     let unsubscribe = site.token(address, Purpose::Unsubscribe).await;
     assert!(page
-        .body
+        .text()
         .contains(&format!("action=\"/unsubscribe/{unsubscribe}\"")));
     let saved = post(
         &site,
@@ -403,8 +314,8 @@ async fn subscribe_confirm_change_and_leave_in_one_click() {
         "min_severity=2&product=Windows+XP&product=windows+server+2003&weekly=1",
     )
     .await;
-    assert_eq!(saved.status, 200, "{}", saved.body);
-    assert!(saved.body.contains("配信条件を保存しました"));
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    assert!(saved.text().contains("配信条件を保存しました"));
     let s = site.subscriber(address).await.unwrap();
     assert_eq!(s.state, SubscriberState::Confirmed);
     assert_eq!(s.preferences.min_severity, Some(Severity::Important));
@@ -416,21 +327,21 @@ async fn subscribe_confirm_change_and_leave_in_one_click() {
     // Not cached: the page shows the new conditions at once.
     let page = get(&site, &path).await;
     assert!(page
-        .body
+        .text()
         .contains("<option value=\"2\" selected>重要以上</option>"));
 
     // The unsubscribe page changes nothing; the one-click POST unsubscribes.
     let path = format!("/unsubscribe/{unsubscribe}");
     let page = get(&site, &path).await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("配信を停止する"));
+    assert!(page.text().contains("配信を停止する"));
     assert_eq!(
         site.subscriber(address).await.unwrap().state,
         SubscriberState::Confirmed
     );
     let r = post(&site, &path, "List-Unsubscribe=One-Click").await;
     assert_eq!(r.status, 200);
-    assert!(r.body.contains("配信を停止しました"));
+    assert!(r.text().contains("配信を停止しました"));
     assert_private(&r, "unsubscribed");
     assert_eq!(
         site.subscriber(address).await.unwrap().state,
@@ -493,7 +404,7 @@ async fn one_click_works_multipart_and_without_mail_settings() {
         body.as_bytes(),
     )
     .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("set-cookie"), None);
     assert_eq!(
         site.subscriber("b@example.org").await.unwrap().state,
@@ -507,8 +418,8 @@ async fn without_mail_settings_the_form_explains_and_refuses() {
     let r = get(&site, "/subscribe/").await;
     assert_eq!(r.status, 200);
     assert_private(&r, "unavailable");
-    assert!(r.body.contains("電子メールを配信していない"));
-    assert!(!r.body.contains("method=\"post\""));
+    assert!(r.text().contains("電子メールを配信していない"));
+    assert!(!r.text().contains("method=\"post\""));
     let r = post(&site, "/subscribe/", "address=c%40example.org").await;
     assert_eq!(r.status, 503);
     assert_private(&r, "503");
@@ -565,12 +476,12 @@ async fn hostile_forms_are_refused_and_store_nothing() {
         assert_eq!(r.status, 400, "{body}");
         assert_private(&r, body);
         assert!(
-            r.body.contains(&format!("「{field}」")),
+            r.text().contains(&format!("「{field}」")),
             "{body}: the page names {field}"
         );
         // The form comes back, with what was typed (escaped).
-        assert!(r.body.contains("name=\"address\""), "{body}");
-        assert!(!r.body.contains("\r\nBcc"), "{body}");
+        assert!(r.text().contains("name=\"address\""), "{body}");
+        assert!(!r.text().contains("\r\nBcc"), "{body}");
     }
     // Not a form at all.
     for (headers, body, status) in [
@@ -687,8 +598,8 @@ async fn forged_expired_and_misdirected_links_change_nothing() {
     ] {
         let r = post(&site, &path, body).await;
         assert_eq!(r.status, 400, "{body}");
-        assert!(r.body.contains(&format!("「{field}」")), "{body}");
-        assert!(r.body.contains("<h1>配信条件の変更</h1>"), "{body}");
+        assert!(r.text().contains(&format!("「{field}」")), "{body}");
+        assert!(r.text().contains("<h1>配信条件の変更</h1>"), "{body}");
     }
     assert_eq!(site.snapshot(address).await, before);
 }
@@ -699,19 +610,19 @@ async fn the_form_follows_the_archive_at_once() {
     let site = start(|c| c.recheck = std::time::Duration::from_secs(3600)).await;
     assert!(!get(&site, "/subscribe/")
         .await
-        .body
+        .text()
         .contains("Windows 2000"));
     site.store
         .import(vec![item(alert("MS06-035", &["Windows 2000"]))])
         .await
         .unwrap();
     let r = get(&site, "/subscribe/").await;
-    assert!(r.body.contains("value=\"Windows 2000\""));
+    assert!(r.text().contains("value=\"Windows 2000\""));
     let r = post(
         &site,
         "/subscribe/",
         "address=g%40example.org&product=Windows+2000",
     )
     .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.status, 200, "{}", r.text());
 }
