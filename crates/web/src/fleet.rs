@@ -32,11 +32,9 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_FRAME_OPTIONS,
-};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
 use hfr_fleet::rollout::format_minutes;
 use hfr_fleet::{Checker, Format, InventoryError, Options, Report, Status, Worklist};
 use hfr_model::{Action, Severity};
@@ -45,7 +43,7 @@ use tokio::sync::{Mutex, Semaphore};
 
 use crate::error::AppError;
 use crate::form;
-use crate::http::{Doc, Kind};
+use crate::http::{private_html as respond, Doc, Kind};
 use crate::pages::{bare_error_page, Layout};
 use crate::routes::{cached, Face};
 use crate::state::{AppState, Inner};
@@ -670,8 +668,6 @@ pub(crate) async fn upload(
 
 // ------------------------------------------------------------ answering
 
-const X_ROBOTS_TAG: HeaderName = HeaderName::from_static("x-robots-tag");
-
 fn render(status: StatusCode, page: FleetPage<'_>) -> Response {
     match page.render() {
         Ok(html) => respond(status, html),
@@ -683,26 +679,6 @@ fn render(status: StatusCode, page: FleetPage<'_>) -> Response {
             )
         }
     }
-}
-
-/// An answer about one visitor's machines: never stored, indexed, framed
-/// or referred.
-fn respond(status: StatusCode, html: String) -> Response {
-    let mut r = (status, html).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(Kind::Html.content_type()),
-    );
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("frame-ancestors 'none'"),
-    );
-    h.insert(X_ROBOTS_TAG, HeaderValue::from_static("noindex, nofollow"));
-    r
 }
 
 /// The 500 page, the cause logged and not shown.

@@ -162,6 +162,41 @@ pub(crate) fn respond_entry(
     })
 }
 
+/// Pages about one visitor (a subscription, a token link, an uploaded
+/// inventory) must not be indexed, whatever happens to their URL.
+const X_ROBOTS_TAG: axum::http::HeaderName = axum::http::HeaderName::from_static("x-robots-tag");
+
+/// An HTML answer about one visitor: never stored by a cache, indexed,
+/// framed or sent on as a referrer.
+pub(crate) fn private_html(status: StatusCode, html: String) -> Response {
+    let mut r = no_store_html(status, html);
+    r.headers_mut()
+        .insert(X_ROBOTS_TAG, HeaderValue::from_static("noindex, nofollow"));
+    r
+}
+
+/// [`private_html`] for a form page itself, which search engines may list.
+pub(crate) fn no_store_html(status: StatusCode, html: String) -> Response {
+    use axum::http::header::{
+        CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_FRAME_OPTIONS,
+    };
+    use axum::response::IntoResponse;
+    let mut r = (status, html).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(Kind::Html.content_type()),
+    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,9 +34,9 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, REFERRER_POLICY, X_FRAME_OPTIONS};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use chrono::Utc;
 use hfr_mail::subscribe::{
     self as sub, conditions, Condition, Confirmed, Managed, SubscribeError, LINK_REFUSED,
@@ -48,7 +48,7 @@ use hfr_model::Severity;
 
 use crate::error::{AppError, WebError};
 use crate::form;
-use crate::http::{Doc, Kind};
+use crate::http::{no_store_html as respond_public, private_html as respond, Doc, Kind};
 use crate::pages::{bare_error_page, Layout};
 use crate::state::{AppState, Inner};
 
@@ -390,35 +390,6 @@ impl<'a> NoticePage<'a> {
 }
 
 // ------------------------------------------------------------ answering
-
-/// Token pages must not be indexed, whatever happens to their URL.
-const X_ROBOTS_TAG: HeaderName = HeaderName::from_static("x-robots-tag");
-
-/// An HTML answer with the headers every subscription page carries.
-fn respond(status: StatusCode, html: String) -> Response {
-    let mut r = respond_public(status, html);
-    r.headers_mut()
-        .insert(X_ROBOTS_TAG, HeaderValue::from_static("noindex, nofollow"));
-    r
-}
-
-/// [`respond`] for the form itself, which search engines may list.
-fn respond_public(status: StatusCode, html: String) -> Response {
-    let mut r = (status, html).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(Kind::Html.content_type()),
-    );
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        axum::http::header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("frame-ancestors 'none'"),
-    );
-    r
-}
 
 fn notice(status: StatusCode, page: NoticePage<'_>) -> Response {
     match page.render() {
