@@ -51,6 +51,12 @@ pub enum StoreError {
     #[error("release {id:?} cannot be stored: {reason}; nothing from this import was written")]
     InvalidRelease { id: String, reason: String },
 
+    /// The caller of [`Store::import_entry_stream`](crate::Store::import_entry_stream)
+    /// gave up (a file it was reading failed); the whole batch was rolled
+    /// back.
+    #[error("{0}; nothing from this import was written")]
+    ImportAborted(String),
+
     /// A mail-side row (subscriber, outbox, setting) cannot be read back.
     #[error("the archive holds an unreadable {table} row {key}: {reason}")]
     CorruptRow {

@@ -371,6 +371,23 @@ pub trait Store: Send + Sync {
         entries: Vec<ImportEntry>,
     ) -> Result<Vec<EntryOutcome>, StoreError>;
 
+    /// [`Store::import_entries`] for entries still being read: each is
+    /// written as it arrives, so reading the next file and writing this one
+    /// overlap, all in one transaction that commits when the channel closes.
+    /// An `Err` in the channel rolls everything back
+    /// ([`StoreError::ImportAborted`] with its text). The outcomes come in
+    /// the order of the entries.
+    async fn import_entry_stream(
+        &self,
+        mut entries: tokio::sync::mpsc::Receiver<Result<ImportEntry, String>>,
+    ) -> Result<Vec<EntryOutcome>, StoreError> {
+        let mut all = Vec::new();
+        while let Some(entry) = entries.recv().await {
+            all.push(entry.map_err(StoreError::ImportAborted)?);
+        }
+        self.import_entries(all).await
+    }
+
     /// Stores a release with its alerts (see [`Store::import_entries`]).
     async fn import_release(
         &self,

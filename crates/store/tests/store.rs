@@ -198,6 +198,7 @@ macro_rules! both_backends {
 
 both_backends!(
     create_and_get_ignore_case,
+    a_stream_of_entries_commits_at_its_end_or_not_at_all,
     a_rich_alert_round_trips_exactly,
     the_same_page_again_is_unchanged,
     a_changed_page_is_the_next_revision,
@@ -517,6 +518,37 @@ fn paths(changes: &[hfr_model::diff::Change]) -> Vec<&str> {
 
 // ---------------------------------------------------------------------------
 // The suite.
+
+async fn a_stream_of_entries_commits_at_its_end_or_not_at_all(store: Arc<dyn Store>) {
+    use hfr_store::ImportEntry;
+    let entry = |id: &str| ImportEntry::Alert(item(alert(id, "2004-10-13")));
+    // Given up after one entry was written: nothing stays.
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(Ok(entry("MS04-035"))).await.unwrap();
+    tx.send(Err("page2.txt could not be read".to_string()))
+        .await
+        .unwrap();
+    drop(tx);
+    let err = store.import_entry_stream(rx).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::ImportAborted(m) if m == "page2.txt could not be read"),
+        "{err}"
+    );
+    assert!(err.to_string().ends_with("nothing from this import was written"));
+    assert!(store.get("MS04-035").await.unwrap().is_none());
+    // Entries sent while the store is already writing: all of them, in order.
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let sending = tokio::spawn(async move {
+        for id in ["MS04-035", "MS04-039", "MS04-045"] {
+            tx.send(Ok(entry(id))).await.unwrap();
+        }
+    });
+    let outcomes = store.import_entry_stream(rx).await.unwrap();
+    sending.await.unwrap();
+    let ids: Vec<&str> = outcomes.iter().flat_map(|o| o.alerts()).map(|o| o.id()).collect();
+    assert_eq!(ids, ["MS04-035", "MS04-039", "MS04-045"]);
+    assert!(store.get("MS04-045").await.unwrap().is_some());
+}
 
 async fn create_and_get_ignore_case(store: Arc<dyn Store>) {
     let a = alert("MS04-039", "2004-11-11");

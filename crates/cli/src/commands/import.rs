@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use hfr_store::{EntryOutcome, Outcome, ReleaseOutcome};
 
 use crate::output::print_json;
@@ -46,27 +46,51 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
-    let mut entries = Vec::new();
-    let mut names = Vec::new();
-    let mut failed = Vec::new();
-    for path in &args.pages {
-        let name = crate::display_path(path);
-        match super::read_input(path, &args.input) {
-            Ok(input) => {
-                entries.push(super::import_entry(
-                    input.document,
-                    name.clone(),
-                    input.sha256,
-                    args.force,
-                ));
-                names.push(name);
+    // Check the mail settings before anything is read or stored.
+    let sender = if args.publish {
+        Some(args.sender.sender()?)
+    } else {
+        None
+    };
+    let store = crate::open_store(db).await?;
+    // The files are read on every core while the store writes what has
+    // been read (one transaction: a file that cannot be read rolls it back,
+    // unless --keep-going).
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let (pages, input, force, keep_going) = (
+        args.pages.clone(),
+        args.input.clone(),
+        args.force,
+        args.keep_going,
+    );
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut names = Vec::new();
+        let mut failed = Vec::new();
+        super::read_inputs_each(&pages, &input, |i, read| {
+            let name = crate::display_path(&pages[i]);
+            // A send fails only once the store has stopped (on an error of
+            // its own, or after the first unreadable file): nothing more
+            // will be stored, but every file is still read and reported.
+            match read {
+                Ok(input) => {
+                    let entry =
+                        super::import_entry(input.document, name.clone(), input.sha256, force);
+                    let _ = tx.blocking_send(Ok(entry));
+                    names.push(name);
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    failed.push(name);
+                    if !keep_going {
+                        let _ = tx.blocking_send(Err("a file could not be read".to_string()));
+                    }
+                }
             }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                failed.push(name);
-            }
-        }
-    }
+        });
+        (names, failed)
+    });
+    let stored = store.import_entry_stream(rx).await;
+    let (names, failed) = reading.await.context("reading the files")?;
     if !failed.is_empty() && !args.keep_going {
         bail!(
             "{} of {} files could not be read; nothing was stored (--keep-going stores the others)",
@@ -74,17 +98,10 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
             args.pages.len()
         );
     }
-    if entries.is_empty() {
+    if names.is_empty() {
         bail!("no file could be read; nothing was stored");
     }
-    // Check the mail settings before anything is stored.
-    let sender = if args.publish {
-        Some(args.sender.sender()?)
-    } else {
-        None
-    };
-    let store = crate::open_store(db).await?;
-    let outcomes = store.import_entries(entries).await?;
+    let outcomes = stored?;
     if args.json {
         print_json(&outcomes)?;
     } else {

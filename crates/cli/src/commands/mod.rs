@@ -16,7 +16,7 @@ pub mod sync;
 pub mod weekly;
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use hfr_import::{Document, Format, SCREEN_BYTES};
@@ -145,15 +145,103 @@ pub fn read_input(path: &Path, args: &InputArgs) -> anyhow::Result<Input> {
     }
     let document = hfr_import::read_any(&bytes, &name, args.format.map(Format::from))?;
     if !args.quiet {
-        for w in document.warnings() {
-            eprintln!("warning: {name}: {w}");
-        }
+        print_warnings(&name, &document);
     }
     let sha256 = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     Ok(Input { document, sha256 })
+}
+
+fn print_warnings(name: &str, document: &Document) {
+    for w in document.warnings() {
+        eprintln!("warning: {name}: {w}");
+    }
+}
+
+/// [`read_input`] of every path, on every core (a month of Microsoft's
+/// data takes tens of milliseconds to read, and an import is often a year
+/// of them). The answers, and the warnings on stderr, come in the order of
+/// `paths`.
+pub fn read_inputs(paths: &[PathBuf], args: &InputArgs) -> Vec<anyhow::Result<Input>> {
+    let mut all = Vec::with_capacity(paths.len());
+    read_inputs_each(paths, args, |_, input| all.push(input));
+    all
+}
+
+/// [`read_inputs`], handing each answer to `each` (with its index) on the
+/// calling thread as soon as it and all before it are read, so that the
+/// caller can store one file while the next are being read.
+pub fn read_inputs_each(
+    paths: &[PathBuf],
+    args: &InputArgs,
+    mut each: impl FnMut(usize, anyhow::Result<Input>),
+) {
+    use std::collections::BTreeMap;
+    use std::sync::{Condvar, Mutex};
+    /// Finished answers not yet handed on, and the number of readers still
+    /// running (so that a reader that panicked cannot leave us waiting).
+    type Done = Mutex<(BTreeMap<usize, anyhow::Result<Input>>, usize)>;
+    /// Counts a reader out however it ends.
+    struct Leaving<'a>(&'a Done, &'a Condvar);
+    impl Drop for Leaving<'_> {
+        fn drop(&mut self) {
+            if let Ok(mut d) = self.0.lock() {
+                d.1 -= 1;
+            }
+            self.1.notify_all();
+        }
+    }
+    let quiet = InputArgs {
+        quiet: true,
+        ..args.clone()
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Done = Mutex::new((BTreeMap::new(), workers));
+    let ready = Condvar::new();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let _leaving = Leaving(&done, &ready);
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let input = read_input(path, &quiet);
+                    if let Ok(mut d) = done.lock() {
+                        d.0.insert(i, input);
+                    }
+                    ready.notify_all();
+                }
+            });
+        }
+        for (i, path) in paths.iter().enumerate() {
+            let input = {
+                let Ok(mut d) = done.lock() else { break };
+                loop {
+                    if let Some(input) = d.0.remove(&i) {
+                        break input;
+                    }
+                    if d.1 == 0 {
+                        let name = crate::display_path(path);
+                        break Err(anyhow::anyhow!("{name}: the reader stopped unexpectedly"));
+                    }
+                    d = match ready.wait(d) {
+                        Ok(d) => d,
+                        Err(_) => return,
+                    };
+                }
+            };
+            if let (Ok(input), false) = (&input, args.quiet) {
+                print_warnings(&crate::display_path(path), &input.document);
+            }
+            each(i, input);
+        }
+    });
 }
 
 /// What the store is given for one document read by [`read_input`] (or by

@@ -39,8 +39,8 @@ enum View {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = Vec::new();
     let mut failed = 0;
-    for path in &args.pages {
-        match super::read_input(path, &args.input) {
+    for input in super::read_inputs(&args.pages, &args.input) {
+        match input {
             Ok(input) => out.push(match input.document {
                 Document::Alert(p) => View::Alert(Box::new(p.alert)),
                 Document::Release(r) => View::Release(Box::new(ReleaseView {
