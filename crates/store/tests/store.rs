@@ -534,7 +534,9 @@ async fn a_stream_of_entries_commits_at_its_end_or_not_at_all(store: Arc<dyn Sto
         matches!(&err, StoreError::ImportAborted(m) if m == "page2.txt could not be read"),
         "{err}"
     );
-    assert!(err.to_string().ends_with("nothing from this import was written"));
+    assert!(err
+        .to_string()
+        .ends_with("nothing from this import was written"));
     assert!(store.get("MS04-035").await.unwrap().is_none());
     // Entries sent while the store is already writing: all of them, in order.
     let (tx, rx) = tokio::sync::mpsc::channel(1);
@@ -545,7 +547,11 @@ async fn a_stream_of_entries_commits_at_its_end_or_not_at_all(store: Arc<dyn Sto
     });
     let outcomes = store.import_entry_stream(rx).await.unwrap();
     sending.await.unwrap();
-    let ids: Vec<&str> = outcomes.iter().flat_map(|o| o.alerts()).map(|o| o.id()).collect();
+    let ids: Vec<&str> = outcomes
+        .iter()
+        .flat_map(|o| o.alerts())
+        .map(|o| o.id())
+        .collect();
     assert_eq!(ids, ["MS04-035", "MS04-039", "MS04-045"]);
     assert!(store.get("MS04-045").await.unwrap().is_some());
 }

@@ -683,14 +683,7 @@ fn render(status: StatusCode, page: FleetPage<'_>) -> Response {
 
 /// The 500 page, the cause logged and not shown.
 fn internal(st: &Inner, e: &dyn std::error::Error) -> Response {
-    let mut chain = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        chain.push_str(": ");
-        chain.push_str(&c.to_string());
-        cur = c.source();
-    }
-    tracing::error!(error = %chain, "fleet check failed");
+    tracing::error!(error = %crate::routes::chain(e), "fleet check failed");
     respond(
         StatusCode::INTERNAL_SERVER_ERROR,
         crate::pages::error_page(

@@ -164,7 +164,7 @@ pub(crate) async fn cached(
 }
 
 /// The whole chain of causes, for the log.
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

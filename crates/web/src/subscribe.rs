@@ -408,14 +408,7 @@ fn render_failed(e: &dyn std::error::Error) -> Response {
 
 /// The 500 page, the cause logged and not shown.
 fn internal(st: &Inner, e: &dyn std::error::Error) -> Response {
-    let mut chain = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        chain.push_str(": ");
-        chain.push_str(&c.to_string());
-        cur = c.source();
-    }
-    tracing::error!(error = %chain, "subscription request failed");
+    tracing::error!(error = %crate::routes::chain(e), "subscription request failed");
     notice(
         StatusCode::INTERNAL_SERVER_ERROR,
         NoticePage::new(
