@@ -648,6 +648,26 @@ impl Alert {
     }
 }
 
+/// A vendor product name as the base products it names (see
+/// [`Alert::products`]): the product with its edition, then the platform a
+/// component runs on, and so on.
+fn base_products(name: &str) -> Vec<String> {
+    let parsed = crate::catalogue::parse(name);
+    if !parsed.product.is_known() {
+        return vec![name.trim().to_string()];
+    }
+    let mut out = Vec::new();
+    let mut next = Some(&parsed.product);
+    while let Some(p) = next {
+        let mut base = crate::catalogue::Product::named(p.name.clone());
+        base.family = p.family;
+        base.edition = p.edition.clone();
+        out.push(base.display_name());
+        next = p.platform.as_deref();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -926,24 +946,4 @@ mod tests {
             vec!["ISA Server 2000", "Exchange Server 2003"]
         );
     }
-}
-
-/// A vendor product name as the base products it names (see
-/// [`Alert::products`]): the product with its edition, then the platform a
-/// component runs on, and so on.
-fn base_products(name: &str) -> Vec<String> {
-    let parsed = crate::catalogue::parse(name);
-    if !parsed.product.is_known() {
-        return vec![name.trim().to_string()];
-    }
-    let mut out = Vec::new();
-    let mut next = Some(&parsed.product);
-    while let Some(p) = next {
-        let mut base = crate::catalogue::Product::named(p.name.clone());
-        base.family = p.family;
-        base.edition = p.edition.clone();
-        out.push(base.display_name());
-        next = p.platform.as_deref();
-    }
-    out
 }
