@@ -12,8 +12,17 @@
 //!
 //! What is left per machine is what differs per machine: file versions,
 //! registry keys, installed KBs. Those are looked up by small integer ids
-//! (file names, keys and KBs interned when the archive was compiled), in
-//! sorted arrays.
+//! (file names, keys and KBs interned when the archive was compiled), as
+//! bits in tables small enough to stay in the CPU's first-level cache.
+//!
+//! 3. Most of that evidence is absent. A target's package installs a few
+//!    files, and a machine lists the dozen its last fixes left, so for
+//!    most targets none of the files is there and only the registry key
+//!    and the KB decide. Machines of one profile are checked in blocks of
+//!    64, with a bit column per key and KB: those reasons are decided for
+//!    the whole block with a few word operations ([`Block`]), and so is
+//!    the search for an installed fix that contains a missing one
+//!    ([`SupBlock`]). Only the rest goes machine by machine.
 //!
 //! The building blocks are public ([`plan_alert`], [`evaluate`],
 //! [`Facts`]) so that a reference implementation without any of this
@@ -120,19 +129,46 @@ impl Checker {
         // 3. Per machine, profile by profile: the machines of one profile
         //    walk the same plan and the same compiled targets, which then
         //    stay in the CPU's cache; in inventory order they would not.
+        //    Each thread takes a contiguous part of that order.
         let mut order: Vec<usize> = (0..machines.len()).collect();
         order.sort_by_key(|&i| profile_of[i]);
-        let reports: Vec<MachineReport> = par_map_with(
-            &order,
-            threads,
-            || (Scratch::new(c.graph.names.len()), FactTables::new(c)),
-            |(scratch, tables), &i| {
-                let m = &machines[i];
-                let facts = tables.load(c, m);
-                let p = profile_of[i] as usize;
-                check_machine(c, m, &facts, &plans[p], os_names[p].clone(), scratch)
-            },
-        );
+        let run = |part: &[usize]| check_run(c, machines, part, &profile_of, &plans, &os_names);
+        let threads = threads.min(machines.len().div_ceil(256)).max(1);
+        // Parts of equal work rather than equal length: a machine's work
+        // is about its plan's size, and plans differ by a factor of ten
+        // (a Windows 10 profile has a few dozen alerts, an old server
+        // hundreds), so equal counts could leave one thread idle.
+        let weight = |i: usize| {
+            let p = &plans[profile_of[i] as usize];
+            p.items.len() + p.targets.len() + 1
+        };
+        let total: usize = order.iter().map(|&i| weight(i)).sum();
+        let mut parts: Vec<&[usize]> = Vec::with_capacity(threads);
+        let (mut start, mut acc) = (0, 0);
+        for (k, &i) in order.iter().enumerate() {
+            acc += weight(i);
+            if acc * threads >= total * (parts.len() + 1) && parts.len() + 1 < threads {
+                parts.push(&order[start..=k]);
+                start = k + 1;
+            }
+        }
+        parts.push(&order[start..]);
+        let reports: Vec<MachineReport> = std::thread::scope(|scope| {
+            let run = &run;
+            let handles: Vec<_> = parts[1..]
+                .iter()
+                .map(|&part| scope.spawn(move || run(part)))
+                .collect();
+            let mut out = run(parts[0]);
+            out.reserve(machines.len().saturating_sub(out.len()));
+            for h in handles {
+                match h.join() {
+                    Ok(v) => out.extend(v),
+                    Err(p) => std::panic::resume_unwind(p),
+                }
+            }
+            out
+        });
         let mut slots: Vec<Option<MachineReport>> = (0..machines.len()).map(|_| None).collect();
         for (r, &i) in reports.into_iter().zip(&order) {
             slots[i] = Some(r);
@@ -196,8 +232,13 @@ struct FlatItem {
     /// `Some`: the same reason for every machine; `None`: evaluate.
     fixed: Option<Reason>,
     alert: u32,
+    /// The alert's node in the supersedence graph.
+    node: u32,
     targets: (u32, u16),
     context: (u32, u16),
+    /// The status of the fixed reason and the context (the evaluated
+    /// reasons can only raise it).
+    status: Status,
 }
 
 #[derive(Debug)]
@@ -211,6 +252,13 @@ struct FlatTarget {
     keys: (u32, u8),
     kbs: (u32, u8),
     files: (u32, u16),
+    /// The graph nodes a "not found" is looked up from in the supersedence
+    /// graph: the target's KBs, then the alert.
+    sup: (u32, u16),
+    /// Open gate, a fix for the platform and the architecture, no vendor
+    /// builds: on a machine without the package's files, only the
+    /// registry key and the KB decide (see [`Block`]).
+    simple: bool,
 }
 
 #[derive(Debug)]
@@ -241,6 +289,9 @@ impl ProfilePlan {
                         p.ids.extend(t.keys.iter().take(255).map(|k| k.0));
                         let kbs = (p.ids.len() as u32, t.kbs.len().min(255) as u8);
                         p.ids.extend(t.kbs.iter().take(255));
+                        let sup = (p.ids.len() as u32, (t.kbs.len() + 1).min(65535) as u16);
+                        p.ids
+                            .extend(t.kbs.iter().chain(std::iter::once(&a.node)).take(65535));
                         let files = (p.files.len() as u32, e.files.len() as u16);
                         for f in e.files {
                             let (pick, cands) = match f.pick {
@@ -265,19 +316,28 @@ impl ProfilePlan {
                             wrong_arch: e.wrong_arch,
                             no_fix: t.no_fix,
                             builds: !t.fixes.is_empty(),
+                            simple: e.gate == Gate::Open
+                                && !e.wrong_arch
+                                && !t.no_fix
+                                && t.fixes.is_empty(),
                             keys,
                             kbs,
                             files,
+                            sup,
                         });
                     }
                     (None, (start, n))
                 }
             };
+            let status = Status::of_reasons(slice(&p.context, ctx))
+                .max(fixed.map_or(Status::NotApplicable, |r| r.rule.status()));
             p.items.push(FlatItem {
                 fixed,
                 alert: it.alert,
+                node: c.alerts[it.alert as usize].node,
                 targets,
                 context: ctx,
+                status,
             });
         }
         p
@@ -645,61 +705,123 @@ pub trait Facts {
 }
 
 /// Per-thread lookup tables over the archive's vocabulary (file names,
-/// registry keys, KB nodes): entry `id` holds the number of the machine
-/// that last set it. Setting a machine's facts writes a few dozen entries;
-/// each question the rules ask is then one array read, instead of a
-/// binary search whose branches the CPU cannot predict.
+/// registry keys, KB nodes): one bit per id, set for the facts of the
+/// machine being checked. Loading a machine sets a few dozen bits (and
+/// clears the previous machine's); each question the rules ask is then a
+/// bit test in a table of a few kilobytes, which stays in the CPU's
+/// first-level cache, instead of a binary search whose branches the CPU
+/// cannot predict (or a table of stamps too large to stay there).
 pub struct FactTables {
-    now: u32,
-    file_stamp: Vec<u32>,
+    files: Vec<u64>,
+    /// File id → the file's position in the machine's list (valid where
+    /// the file's bit is set).
     file_slot: Vec<u32>,
-    key_stamp: Vec<u32>,
-    kb_stamp: Vec<u32>,
+    keys: Vec<u64>,
+    kbs: Vec<u64>,
+    /// The bits set for the current machine, to clear for the next one.
+    set_files: Vec<u32>,
+    set_keys: Vec<u32>,
+    set_kbs: Vec<u32>,
+}
+
+#[inline]
+fn bit(v: &[u64], id: u32) -> bool {
+    v.get((id >> 6) as usize)
+        .is_some_and(|w| w & (1 << (id & 63)) != 0)
+}
+
+#[inline]
+fn set_bit(v: &mut [u64], id: u32, on: bool) {
+    if let Some(w) = v.get_mut((id >> 6) as usize) {
+        if on {
+            *w |= 1 << (id & 63);
+        } else {
+            *w &= !(1 << (id & 63));
+        }
+    }
 }
 
 impl FactTables {
     pub fn new(c: &Compiled) -> FactTables {
+        let words = |n: usize| vec![0u64; n.div_ceil(64)];
         FactTables {
-            now: 0,
-            file_stamp: vec![0; c.file_names.len()],
+            files: words(c.file_names.len()),
             file_slot: vec![0; c.file_names.len()],
-            key_stamp: vec![0; c.key_names.len()],
-            kb_stamp: vec![0; c.graph.names.len()],
+            keys: words(c.key_names.len()),
+            kbs: words(c.graph.names.len()),
+            set_files: Vec::new(),
+            set_keys: Vec::new(),
+            set_kbs: Vec::new(),
         }
     }
 
     /// Loads a machine's facts; facts the archive never mentions are
     /// dropped.
     pub fn load<'a>(&'a mut self, c: &Compiled, m: &'a Machine) -> IndexedFacts<'a> {
-        self.now = self.now.wrapping_add(1);
-        if self.now == 0 {
-            for v in [
-                &mut self.file_stamp,
-                &mut self.key_stamp,
-                &mut self.kb_stamp,
-            ] {
-                v.iter_mut().for_each(|x| *x = 0);
+        let mut ids = MachineIds::default();
+        ids.read(c, m);
+        self.load_ids(m, &ids)
+    }
+
+    /// Loads a machine's facts from their ids.
+    fn load_ids<'a>(&'a mut self, m: &'a Machine, ids: &MachineIds) -> IndexedFacts<'a> {
+        for (bits, set) in [
+            (&mut self.files, &mut self.set_files),
+            (&mut self.keys, &mut self.set_keys),
+            (&mut self.kbs, &mut self.set_kbs),
+        ] {
+            for id in set.drain(..) {
+                set_bit(bits, id, false);
             }
-            self.now = 1;
         }
-        let now = self.now;
+        for &(id, slot) in &ids.files {
+            set_bit(&mut self.files, id, true);
+            self.file_slot[id as usize] = slot;
+            self.set_files.push(id);
+        }
+        for &id in &ids.keys {
+            set_bit(&mut self.keys, id, true);
+            self.set_keys.push(id);
+        }
+        for &id in &ids.kbs {
+            set_bit(&mut self.kbs, id, true);
+            self.set_kbs.push(id);
+        }
+        IndexedFacts { m, t: self }
+    }
+}
+
+/// A machine's facts as ids of the archive's vocabulary (file names with
+/// their place in the machine's list, registry keys, KB nodes); facts the
+/// archive never mentions are dropped. Read once per machine, used by the
+/// block's columns and the machine's own tables.
+#[derive(Debug, Default)]
+struct MachineIds {
+    files: Vec<(u32, u32)>,
+    keys: Vec<u32>,
+    kbs: Vec<u32>,
+}
+
+impl MachineIds {
+    fn read(&mut self, c: &Compiled, m: &Machine) {
+        self.files.clear();
+        self.keys.clear();
+        self.kbs.clear();
         for (i, f) in m.files.iter().flatten().enumerate() {
             if let Some(&id) = c.file_ids.get(&f.name) {
-                self.file_stamp[id as usize] = now;
-                self.file_slot[id as usize] = i as u32;
+                self.files.push((id, i as u32));
             }
         }
         for k in m.registry_keys.iter().flatten() {
             if let Some(&id) = c.key_ids.get(k) {
-                self.key_stamp[id as usize] = now;
+                self.keys.push(id);
             }
         }
         for k in m.updates.iter().flatten() {
             if let Some(&id) = c.graph.kbs.get(k) {
-                self.kb_stamp[id as usize] = now;
+                self.kbs.push(id);
             }
         }
-        IndexedFacts { m, t: self }
     }
 }
 
@@ -715,19 +837,21 @@ impl Facts for IndexedFacts<'_> {
     }
     #[inline]
     fn file(&self, id: u32) -> Option<&FileFact> {
-        let i = id as usize;
-        if self.t.file_stamp.get(i) != Some(&self.t.now) {
+        if !bit(&self.t.files, id) {
             return None;
         }
-        self.m.files.as_ref()?.get(self.t.file_slot[i] as usize)
+        self.m
+            .files
+            .as_ref()?
+            .get(self.t.file_slot[id as usize] as usize)
     }
     #[inline]
     fn has_key(&self, id: u32) -> bool {
-        self.t.key_stamp.get(id as usize) == Some(&self.t.now)
+        bit(&self.t.keys, id)
     }
     #[inline]
     fn has_kb(&self, node: u32) -> bool {
-        self.t.kb_stamp.get(node as usize) == Some(&self.t.now)
+        bit(&self.t.kbs, node)
     }
 }
 
@@ -1076,15 +1200,20 @@ pub use crate::report::ViaKind;
 
 // ── Supersedence ─────────────────────────────────────────────────────────
 
-/// Per-thread scratch for the supersedence search: which alerts are
-/// installed on the current machine, and what was already found out about
-/// a node (stamped with the machine's number, so nothing is cleared
-/// between machines).
+/// Per-thread scratch for one machine at a time: its reasons as they are
+/// made, and for the supersedence search which alerts are installed on it
+/// and what was already found out about a node (stamped with the
+/// machine's number, so nothing is cleared between machines).
 pub struct Scratch {
     now: u32,
     installed: Vec<u32>,
     memo_stamp: Vec<u32>,
     memo: Vec<u32>,
+    /// The machine's reasons, copied out at their final length.
+    reasons: Vec<Reason>,
+    /// Reasons that a fix containing theirs may turn into "installed":
+    /// (index into `reasons`, index into the plan's targets).
+    pending: Vec<(u32, u32)>,
 }
 
 impl Scratch {
@@ -1094,6 +1223,8 @@ impl Scratch {
             installed: vec![0; nodes],
             memo_stamp: vec![0; nodes],
             memo: vec![0; nodes],
+            reasons: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -1150,99 +1281,463 @@ impl Scratch {
     }
 }
 
-/// Upgrades "not found" / "no data" reasons to "contained in an installed
-/// fix" where the supersedence graph says so. `reasons` are one machine's,
-/// grouped by alert.
-pub fn apply_supersedence<F: Facts + ?Sized>(
+// ── One machine ──────────────────────────────────────────────────────────
+
+/// One machine's reasons, grouped by alert in alert order, before the
+/// supersedence search: into `out`, with the "not found" / "no data"
+/// reasons that search may change noted in `pending` (index into `out`,
+/// index into the plan's targets), and each alert found installed passed
+/// to `installed` (its graph node).
+///
+/// One pass over the plan makes each alert's reasons, and its status on
+/// the spot: an alert that evidence made "not applicable" (a component
+/// absent and none of its files there) is dropped at once when the report
+/// leaves those out, as the plan drops the alerts it already knows are.
+/// (The search that follows only turns an unknown or missing alert into an
+/// installed one, never into a "not applicable", and the installed marks
+/// are all set before it starts, so the order is the one the rules
+/// define.) Everything the pass reads is in the plan and the fact tables,
+/// laid out for it; the compiled alerts are read only for the rare rules
+/// (equal versions, builds).
+fn first_pass<F: Facts + ?Sized>(
     c: &Compiled,
-    f: &F,
-    reasons: &mut [Reason],
-    scratch: &mut Scratch,
+    facts: &F,
+    plan: &ProfilePlan,
+    decided: Option<(&Block, usize)>,
+    out: &mut Vec<Reason>,
+    pending: &mut Vec<(u32, u32)>,
+    mut installed: impl FnMut(u32),
 ) {
-    let needs = |r: &Reason| matches!(r.rule, Rule::NotFound | Rule::NoData);
-    if !reasons.iter().any(needs) {
-        return;
-    }
-    scratch.next_machine();
-    let now = scratch.now;
-    let mut i = 0;
-    while i < reasons.len() {
-        let a = reasons[i].alert;
-        let len = reasons[i..].iter().take_while(|r| r.alert == a).count();
-        if Status::of_reasons(&reasons[i..i + len]) == Status::Installed {
-            scratch.installed[c.alerts[a as usize].node as usize] = now;
-        }
-        i += len;
-    }
-    let os = &f.machine().os;
-    for r in reasons.iter_mut() {
-        if !needs(r) {
-            continue;
-        }
-        let a = &c.alerts[r.alert as usize];
-        let Some(t) = a.targets.get(r.target as usize) else {
-            continue;
-        };
-        let mut via = None;
-        for &n in t.kbs.iter().chain(std::iter::once(&a.node)) {
-            via = scratch.contained(c, f, n, os, 0);
-            if via.is_some() {
-                break;
+    out.clear();
+    pending.clear();
+    for item in &plan.items {
+        let start = out.len();
+        let mut status = item.status;
+        match item.fixed {
+            Some(r) => out.push(r),
+            None => {
+                let first = item.targets.0;
+                for (k, e) in slice(&plan.targets, item.targets).iter().enumerate() {
+                    let t = first as usize + k;
+                    let r = match decided {
+                        Some((b, j)) if b.decided(t, j) => b.reason(t, j),
+                        _ => evaluate(c, plan, item.alert, e, facts),
+                    };
+                    if matches!(r.rule, Rule::NotFound | Rule::NoData) {
+                        pending.push((out.len() as u32, first + k as u32));
+                    }
+                    status = status.max(r.rule.status());
+                    out.push(r);
+                }
             }
         }
-        if let Some(root) = via {
-            r.rule = Rule::Superseded;
-            r.set_via(ViaKind::Fix, root);
+        if item.context.1 > 0 {
+            out.extend_from_slice(slice(&plan.context, item.context));
+        }
+        match status {
+            Status::Installed => installed(item.node),
+            Status::NotApplicable if !plan.include_na => out.truncate(start),
+            _ => {}
         }
     }
 }
 
-// ── One machine ──────────────────────────────────────────────────────────
+/// Turns a "not found" / "no data" reason into "superseded" (with the
+/// installed fix that contains it) where the supersedence graph says so.
+fn supersede(r: &mut Reason, root: u32) {
+    r.rule = Rule::Superseded;
+    r.set_via(ViaKind::Fix, root);
+}
 
+/// One machine's reasons (see [`first_pass`]), the supersedence search
+/// done machine by machine.
 fn check_machine<F: Facts + ?Sized>(
     c: &Compiled,
-    m: &Machine,
     facts: &F,
     plan: &ProfilePlan,
-    os: Arc<str>,
+    decided: Option<(&Block, usize)>,
     scratch: &mut Scratch,
-) -> MachineReport {
-    let mut reasons: Vec<Reason> = Vec::with_capacity(plan.items.len() + plan.context.len());
-    for item in &plan.items {
-        match item.fixed {
-            Some(r) => reasons.push(r),
-            None => {
-                for e in slice(&plan.targets, item.targets) {
-                    reasons.push(evaluate(c, plan, item.alert, e, facts));
+) -> Vec<Reason> {
+    scratch.next_machine();
+    let now = scratch.now;
+    let mut out = std::mem::take(&mut scratch.reasons);
+    let mut pending = std::mem::take(&mut scratch.pending);
+    first_pass(c, facts, plan, decided, &mut out, &mut pending, |node| {
+        if let Some(s) = scratch.installed.get_mut(node as usize) {
+            *s = now;
+        }
+    });
+    let os = &facts.machine().os;
+    for &(ri, ti) in &pending {
+        let Some(e) = plan.targets.get(ti as usize) else {
+            continue;
+        };
+        let mut via = None;
+        for &n in slice(&plan.ids, e.sup) {
+            via = scratch.contained(c, facts, n, os, 0);
+            if via.is_some() {
+                break;
+            }
+        }
+        if let (Some(root), Some(r)) = (via, out.get_mut(ri as usize)) {
+            supersede(r, root);
+        }
+    }
+    let reasons = out.to_vec();
+    scratch.reasons = out;
+    scratch.pending = pending;
+    reasons
+}
+
+// ── Blocks of machines ───────────────────────────────────────────────────
+
+/// The most machines of one profile checked together: one bit each.
+const BLOCK: usize = 64;
+
+/// Up to 64 machines of one profile, and the reasons that can be decided
+/// for all of them at once.
+///
+/// Most targets a machine is checked against are "simple" (see
+/// [`FlatTarget::simple`]) and find none of their package's files on it
+/// (an inventory lists the dozen files the machine's last fixes left):
+/// then only the registry key and the KB decide, and which machines have
+/// those is a bit column per id. So for each simple target the block's
+/// machines without its files get their reason from a few word
+/// operations: a key found (the first in the target's order), else a KB,
+/// else "not found" or "no data" by whether the machine's updates or keys
+/// were collected; exactly what [`evaluate`] says for them, which the
+/// other machines still go through. Branches on evidence that differs from
+/// machine to machine are what a machine-by-machine check spends its time
+/// on.
+struct Block {
+    /// Per id, the block's machines that have it (bit `j`: machine `j`).
+    files: Vec<u64>,
+    keys: Vec<u64>,
+    kbs: Vec<u64>,
+    /// The ids set, to clear for the next block: (0 file, 1 key, 2 KB, id).
+    touched: Vec<(u8, u32)>,
+    /// The decided reasons: machine `j`, target `t` of the plan at
+    /// `j * targets + t`, so that a machine reads its own in order.
+    pre: Vec<Reason>,
+    targets: usize,
+    /// Per target, the machines whose reason is decided.
+    pre_mask: Vec<u64>,
+}
+
+/// The bit column of `id`.
+#[inline]
+fn col(v: &[u64], id: u32) -> u64 {
+    v.get(id as usize).copied().unwrap_or(0)
+}
+
+impl Block {
+    fn new(c: &Compiled) -> Block {
+        Block {
+            files: vec![0; c.file_names.len()],
+            keys: vec![0; c.key_names.len()],
+            kbs: vec![0; c.graph.names.len()],
+            touched: Vec::new(),
+            pre: Vec::new(),
+            targets: 0,
+            pre_mask: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn decided(&self, t: usize, j: usize) -> bool {
+        self.pre_mask.get(t).is_some_and(|m| m >> j & 1 != 0)
+    }
+
+    #[inline]
+    fn reason(&self, t: usize, j: usize) -> Reason {
+        self.pre[j * self.targets + t]
+    }
+
+    /// Fills the columns from the machines' ids and decides what the
+    /// columns can decide, for `plan` (the machines' profile's).
+    fn decide(&mut self, plan: &ProfilePlan, machines: &[&Machine], bufs: &[MachineBuf]) {
+        for (kind, id) in self.touched.drain(..) {
+            let v = match kind {
+                0 => &mut self.files,
+                1 => &mut self.keys,
+                _ => &mut self.kbs,
+            };
+            if let Some(w) = v.get_mut(id as usize) {
+                *w = 0;
+            }
+        }
+        fn set(v: &mut [u64], touched: &mut Vec<(u8, u32)>, kind: u8, id: u32, bit: u64) {
+            if let Some(w) = v.get_mut(id as usize) {
+                if *w == 0 {
+                    touched.push((kind, id));
+                }
+                *w |= bit;
+            }
+        }
+        let mut collected = 0u64;
+        for (j, (m, b)) in machines.iter().zip(bufs).enumerate() {
+            let bit = 1u64 << j;
+            for &(id, _) in &b.ids.files {
+                set(&mut self.files, &mut self.touched, 0, id, bit);
+            }
+            for &id in &b.ids.keys {
+                set(&mut self.keys, &mut self.touched, 1, id, bit);
+            }
+            for &id in &b.ids.kbs {
+                set(&mut self.kbs, &mut self.touched, 2, id, bit);
+            }
+            if m.updates.is_some() || m.registry_keys.is_some() {
+                collected |= bit;
+            }
+        }
+        let all = match machines.len() {
+            BLOCK => u64::MAX,
+            n => (1u64 << n) - 1,
+        };
+        self.targets = plan.targets.len();
+        self.pre
+            .resize(self.targets * BLOCK, Reason::new(0, Rule::NoData));
+        self.pre_mask.clear();
+        self.pre_mask.resize(plan.targets.len(), 0);
+        for item in &plan.items {
+            if item.fixed.is_some() {
+                continue;
+            }
+            let first = item.targets.0 as usize;
+            for (k, e) in slice(&plan.targets, item.targets).iter().enumerate() {
+                if !e.simple {
+                    continue;
+                }
+                let t = first + k;
+                let with_files = slice(&plan.files, e.files)
+                    .iter()
+                    .fold(0, |acc, x| acc | col(&self.files, x.id));
+                let decided = all & !with_files;
+                self.pre_mask[t] = decided;
+                let mut base = Reason::new(item.alert, Rule::NoData);
+                base.target = e.target;
+                let (pre, stride) = (&mut self.pre, self.targets);
+                let mut put = |mut hit: u64, rule: Rule, via: Option<(ViaKind, u32)>| {
+                    let mut r = base;
+                    r.rule = rule;
+                    if let Some((kind, v)) = via {
+                        r.set_via(kind, v);
+                    }
+                    while hit != 0 {
+                        pre[hit.trailing_zeros() as usize * stride + t] = r;
+                        hit &= hit - 1;
+                    }
+                };
+                let mut left = decided;
+                for (pos, &id) in slice(&plan.ids, e.keys).iter().enumerate() {
+                    let hit = col(&self.keys, id) & left;
+                    left &= !hit;
+                    put(hit, Rule::RegistryKey, Some((ViaKind::Key, pos as u32)));
+                }
+                for &node in slice(&plan.ids, e.kbs) {
+                    let hit = col(&self.kbs, node) & left;
+                    left &= !hit;
+                    put(hit, Rule::KbInstalled, Some((ViaKind::Kb, node)));
+                }
+                put(left & collected, Rule::NotFound, None);
+                put(left & !collected, Rule::NoData, None);
+            }
+        }
+    }
+}
+
+/// The supersedence search for a block's machines at once.
+///
+/// For each node asked about, the block's machines on which it is
+/// contained in an installed fix (a KB the machine lists, or an alert
+/// found installed on it) and, per machine, that fix: the search of
+/// [`Scratch::contained`] with a bit per machine, so each edge is read
+/// once per block instead of once per machine. Only used when the graph
+/// has no cycle and no chain deeper than that search goes
+/// (`Compiled::supersedence_dag`): then what a node's answer is does not
+/// depend on what was asked before, and both searches give the same fix.
+struct SupBlock {
+    /// Per node: the block number when its answer was found, the machines
+    /// it is contained on, and where their fixes are in `roots`.
+    stamp: Vec<u32>,
+    cur: u32,
+    found: Vec<u64>,
+    slot: Vec<u32>,
+    roots: Vec<[u32; BLOCK]>,
+    /// Per node: the machines on which its alert was found installed.
+    installed: Vec<u64>,
+    marked: Vec<u32>,
+}
+
+impl SupBlock {
+    fn new(nodes: usize) -> SupBlock {
+        SupBlock {
+            stamp: vec![0; nodes],
+            cur: 0,
+            found: vec![0; nodes],
+            slot: vec![0; nodes],
+            roots: Vec::new(),
+            installed: vec![0; nodes],
+            marked: Vec::new(),
+        }
+    }
+
+    /// Forgets the previous block.
+    fn start(&mut self) {
+        self.cur = self.cur.wrapping_add(1);
+        if self.cur == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.cur = 1;
+        }
+        for n in self.marked.drain(..) {
+            self.installed[n as usize] = 0;
+        }
+        self.roots.clear();
+    }
+
+    fn mark(&mut self, node: u32, j: usize) {
+        if let Some(w) = self.installed.get_mut(node as usize) {
+            if *w == 0 {
+                self.marked.push(node);
+            }
+            *w |= 1 << j;
+        }
+    }
+
+    /// The machines of `all` on which `node` is contained in an installed
+    /// fix (through edges that hold on `os`); their fixes are in
+    /// `roots[slot[node]]`. `kbs` is the block's KB columns.
+    fn contained(&mut self, c: &Compiled, os: &Product, kbs: &[u64], node: u32, all: u64) -> u64 {
+        let n = node as usize;
+        if self.stamp[n] == self.cur {
+            return self.found[n];
+        }
+        self.stamp[n] = self.cur;
+        self.found[n] = 0;
+        let slot = self.roots.len();
+        self.roots.push([NONE32; BLOCK]);
+        self.slot[n] = slot as u32;
+        let mut left = all;
+        for &(from, scope) in &c.graph.rev[n] {
+            if left == 0 {
+                break;
+            }
+            if let Some(sc) = scope {
+                if !c.graph.scopes[sc as usize].holds(os) {
+                    continue;
                 }
             }
-        }
-        reasons.extend_from_slice(slice(&plan.context, item.context));
-    }
-    apply_supersedence(c, facts, &mut reasons, scratch);
-    if !plan.include_na
-        && reasons
-            .iter()
-            .any(|r| r.rule.status() == Status::NotApplicable)
-    {
-        // Evidence can make a planned finding "not applicable" (the
-        // component is absent and none of its files are there): drop
-        // those runs as the plan drops the alerts it already knows are.
-        let mut kept = Vec::with_capacity(reasons.len());
-        let mut i = 0;
-        while i < reasons.len() {
-            let a = reasons[i].alert;
-            let len = reasons[i..].iter().take_while(|r| r.alert == a).count();
-            let run = &reasons[i..i + len];
-            if Status::of_reasons(run) != Status::NotApplicable {
-                kept.extend_from_slice(run);
+            let mut hit = (col(kbs, from) | col(&self.installed, from)) & left;
+            left &= !hit;
+            while hit != 0 {
+                self.roots[slot][hit.trailing_zeros() as usize] = from;
+                hit &= hit - 1;
             }
-            i += len;
+            if left == 0 {
+                break;
+            }
+            let mut sub = self.contained(c, os, kbs, from, all) & left;
+            left &= !sub;
+            let below = self.slot[from as usize] as usize;
+            while sub != 0 {
+                let j = sub.trailing_zeros() as usize;
+                self.roots[slot][j] = self.roots[below][j];
+                sub &= sub - 1;
+            }
         }
-        reasons = kept;
+        self.found[n] = all & !left;
+        self.found[n]
     }
-    reasons.shrink_to_fit();
-    MachineReport::new(m, os, reasons)
+}
+
+/// A machine's reasons and pending reasons while its block is checked.
+#[derive(Default)]
+struct MachineBuf {
+    ids: MachineIds,
+    out: Vec<Reason>,
+    pending: Vec<(u32, u32)>,
+}
+
+/// Checks the machines `part` (positions in `machines`, grouped by
+/// profile), block by block: the block's columns decide what they can
+/// ([`Block`]), each machine's pass does the rest, then the supersedence
+/// search runs for the whole block ([`SupBlock`]) or, if the graph does
+/// not allow it, machine by machine.
+fn check_run(
+    c: &Compiled,
+    machines: &[Machine],
+    part: &[usize],
+    profile_of: &[u32],
+    plans: &[ProfilePlan],
+    os_names: &[Arc<str>],
+) -> Vec<MachineReport> {
+    let mut scratch = Scratch::new(c.graph.names.len());
+    let mut tables = FactTables::new(c);
+    let mut block = Block::new(c);
+    let mut sup = SupBlock::new(c.graph.names.len());
+    let mut bufs: Vec<MachineBuf> = (0..BLOCK).map(|_| MachineBuf::default()).collect();
+    let mut out = Vec::with_capacity(part.len());
+    let mut i = 0;
+    while i < part.len() {
+        let p = profile_of[part[i]] as usize;
+        let plan = &plans[p];
+        let mut end = i + 1;
+        while end < part.len() && end - i < BLOCK && profile_of[part[end]] as usize == p {
+            end += 1;
+        }
+        let ms: Vec<&Machine> = part[i..end].iter().map(|&mi| &machines[mi]).collect();
+        i = end;
+        for (m, b) in ms.iter().zip(bufs.iter_mut()) {
+            b.ids.read(c, m);
+        }
+        block.decide(plan, &ms, &bufs[..ms.len()]);
+        if !c.supersedence_dag {
+            for (j, m) in ms.iter().enumerate() {
+                let facts = tables.load_ids(m, &bufs[j].ids);
+                let reasons = check_machine(c, &facts, plan, Some((&block, j)), &mut scratch);
+                out.push(MachineReport::new(m, os_names[p].clone(), reasons));
+            }
+            continue;
+        }
+        sup.start();
+        for (j, m) in ms.iter().enumerate() {
+            let b = &mut bufs[j];
+            let facts = tables.load_ids(m, &b.ids);
+            first_pass(
+                c,
+                &facts,
+                plan,
+                Some((&block, j)),
+                &mut b.out,
+                &mut b.pending,
+                |node| sup.mark(node, j),
+            );
+        }
+        let all = match ms.len() {
+            BLOCK => u64::MAX,
+            n => (1u64 << n) - 1,
+        };
+        let os = &ms[0].os;
+        for (j, m) in ms.iter().enumerate() {
+            let b = &mut bufs[j];
+            for &(ri, ti) in &b.pending {
+                let Some(e) = plan.targets.get(ti as usize) else {
+                    continue;
+                };
+                for &n in slice(&plan.ids, e.sup) {
+                    if sup.contained(c, os, &block.kbs, n, all) >> j & 1 != 0 {
+                        let root = sup.roots[sup.slot[n as usize] as usize][j];
+                        if let Some(r) = b.out.get_mut(ri as usize) {
+                            supersede(r, root);
+                        }
+                        break;
+                    }
+                }
+            }
+            out.push(MachineReport::new(m, os_names[p].clone(), b.out.to_vec()));
+        }
+    }
+    out
 }
 
 /// Checks one machine against a plan made for it alone (with
@@ -1255,7 +1750,8 @@ pub fn check_one<F: Facts + ?Sized>(
     plan: &ProfilePlan,
     scratch: &mut Scratch,
 ) -> MachineReport {
-    check_machine(c, m, facts, plan, Arc::from(m.os_display()), scratch)
+    let reasons = check_machine(c, facts, plan, None, scratch);
+    MachineReport::new(m, Arc::from(m.os_display()), reasons)
 }
 
 /// Wraps machine reports made with [`check_one`] into a report.
@@ -1265,43 +1761,182 @@ pub fn report_from(checker: &Checker, machines: Vec<MachineReport>) -> Report {
 
 // ── Threads ──────────────────────────────────────────────────────────────
 
+/// Maps `items` in order on up to `threads` threads. Each thread takes the
+/// next item not yet taken, so items of very different cost (profile plans:
+/// a Windows 10 profile has a few dozen alerts, an old server hundreds)
+/// still keep every thread busy to the end.
 fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    par_map_with(items, threads, || (), |_, x| f(x))
-}
-
-/// Maps `items` in order on up to `threads` threads, each with its own
-/// state from `init`. Contiguous chunks: machines of one inventory cost
-/// about the same, so equal chunks balance well enough.
-fn par_map_with<T: Sync, R: Send, S>(
-    items: &[T],
-    threads: usize,
-    init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &T) -> R + Sync,
-) -> Vec<R> {
-    let threads = threads.min(items.len().div_ceil(256)).max(1);
+    let threads = threads.min(items.len()).max(1);
     if threads == 1 {
-        let mut s = init();
-        return items.iter().map(|x| f(&mut s, x)).collect();
+        return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
-                let (init, f) = (&init, &f);
-                scope.spawn(move || {
-                    let mut s = init();
-                    part.iter().map(|x| f(&mut s, x)).collect::<Vec<R>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(items.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(x) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(x)));
+        }
+    };
+    let mut all: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
         for h in handles {
             match h.join() {
-                Ok(v) => out.extend(v),
+                Ok(v) => all.extend(v),
                 Err(p) => std::panic::resume_unwind(p),
             }
         }
-        out
-    })
+        all
+    });
+    all.sort_unstable_by_key(|x| x.0);
+    all.into_iter().map(|x| x.1).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{parse_json, Machine};
+    use serde_json::json;
+
+    /// Alerts on Windows 2000 SP3/SP4, each with one file, a registry key
+    /// and a KB, each containing the one before (`cycle`: the first also
+    /// contains the last).
+    fn chain(n: usize, cycle: bool) -> Vec<hfr_model::Alert> {
+        (0..n)
+            .map(|i| {
+                let kb = 800_001 + i;
+                let platforms = "Windows 2000 SP3/SP4";
+                let prev = if i > 0 {
+                    Some(i - 1)
+                } else if cycle {
+                    Some(n - 1)
+                } else {
+                    None
+                };
+                let supersedes: Vec<_> = prev
+                    .map(|p| json!({"id": format!("MS02-{:03}", p + 1)}))
+                    .into_iter()
+                    .collect();
+                serde_json::from_value(json!({
+                    "id": format!("MS02-{:03}", i + 1), "severity": 2, "title": format!("alert {i}"),
+                    "kbs": [kb.to_string()],
+                    "affected": [{"software": "Windows 2000", "platforms": platforms}],
+                    "packages": [{"platform": platforms, "file": format!("Windows2000-KB{kb}-x86-JPN.exe"),
+                        "files": [{"path": "%SystemRoot%\\system32\\", "name": format!("f{}.dll", i % 3),
+                                   "version": format!("5.0.2195.{}", 1000 + i), "description": "Core"}]}],
+                    "verification": [{"platforms": platforms,
+                        "registry_key": format!("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Updates\\Windows 2000\\SP9\\KB{kb}\\Filelist"),
+                        "check": {"kind": "file_list"}}],
+                    "supersedes": supersedes,
+                }))
+                .expect("an alert")
+            })
+            .collect()
+    }
+
+    /// Machines of two profiles with every mix of KBs, keys and file
+    /// versions (some collect nothing), more than a block of each.
+    fn fleet(n_alerts: usize) -> Vec<Machine> {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let records: Vec<_> = (0..150)
+            .map(|i| {
+                let r = next();
+                let kbs: Vec<String> = (0..n_alerts)
+                    .filter(|a| r >> a & 1 != 0)
+                    .map(|a| format!("KB{}", 800_001 + a))
+                    .collect();
+                let keys: Vec<String> = (0..n_alerts)
+                    .filter(|a| r >> (a + 16) & 3 == 0)
+                    .map(|a| format!("HKLM\\SOFTWARE\\Microsoft\\Updates\\Windows 2000\\SP9\\KB{}", 800_001 + a))
+                    .collect();
+                let files: Vec<_> = (0..3)
+                    .filter(|f| r >> (f + 40) & 1 != 0)
+                    .map(|f| json!({"name": format!("f{f}.dll"), "version": format!("5.0.2195.{}", 998 + (r >> (f * 3 + 44) & 7))}))
+                    .collect();
+                let mut m = json!({"name": format!("M{i}"), "os": "Windows 2000 Server",
+                    "service_pack": if i % 2 == 0 { "SP4" } else { "SP3" }});
+                if r >> 60 != 0 {
+                    m["updates"] = json!(kbs);
+                    m["registry_keys"] = json!(keys);
+                    m["files"] = json!(files);
+                }
+                m
+            })
+            .collect();
+        let doc = json!({ "machines": records });
+        let parsed = parse_json(doc.to_string().as_bytes()).expect("an inventory");
+        assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
+        parsed.machines
+    }
+
+    /// The reasons of the path a reference implementation takes: a plan
+    /// made for each machine alone, facts by string.
+    fn one_by_one(c: &Compiled, machines: &[Machine]) -> Vec<Vec<Reason>> {
+        let mut scratch = Scratch::new(c.graph.names.len());
+        let mut tables = FactTables::new(c);
+        machines
+            .iter()
+            .map(|m| {
+                let plan = ProfilePlan::new(
+                    c,
+                    (0..c.alerts.len())
+                        .filter_map(|a| plan_alert(c, a, m, false))
+                        .collect(),
+                );
+                let facts = tables.load(c, m);
+                check_one(c, m, &facts, &plan, &mut scratch).reasons
+            })
+            .collect()
+    }
+
+    fn checked(c: Compiled, machines: &[Machine]) -> Vec<Vec<Reason>> {
+        let checker = Checker {
+            compiled: Arc::new(c),
+        };
+        checker
+            .check(machines, &Options::default())
+            .machines
+            .into_iter()
+            .map(|m| m.reasons)
+            .collect()
+    }
+
+    /// Checked in blocks, with the supersedence search for a whole block
+    /// or machine by machine (the way a graph with a cycle is searched),
+    /// the reasons are the same as one machine at a time.
+    #[test]
+    fn blocks_and_machines_agree() {
+        let alerts = chain(12, false);
+        let machines = fleet(12);
+        let c = Compiled::new(&alerts);
+        assert!(c.supersedence_dag);
+        let want = one_by_one(&c, &machines);
+        let superseded = want
+            .iter()
+            .flatten()
+            .filter(|r| r.rule == Rule::Superseded)
+            .count();
+        assert!(superseded > 50, "{superseded}");
+        assert_eq!(checked(c, &machines), want);
+        let mut c = Compiled::new(&alerts);
+        c.supersedence_dag = false;
+        assert_eq!(checked(c, &machines), want);
+
+        let alerts = chain(12, true);
+        let c = Compiled::new(&alerts);
+        assert!(!c.supersedence_dag);
+        let want = one_by_one(&c, &machines);
+        assert_eq!(checked(c, &machines), want);
+    }
 }

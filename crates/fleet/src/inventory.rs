@@ -19,13 +19,16 @@ use std::fmt;
 use std::io::Read;
 
 use hfr_model::catalogue::{self, Arch, Kind, Product, ServicePack, Warning};
+use rustc_hash::FxHashMap;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
 use crate::component::Component;
-use crate::version::Version;
+use crate::version::{trim, Version};
+
+mod json;
 
 /// The largest inventory read: 512 MiB. An inventory of 100,000 machines
 /// with a few dozen files, keys and updates each is about 370 MB of JSON
@@ -343,17 +346,16 @@ impl Machine {
 /// alerts point at the Filelist below the update's key; an inventory may
 /// list either).
 pub fn normalize_key(key: &str) -> String {
-    let mut k = key.trim().replace('/', "\\").to_lowercase();
-    for (long, short) in [
-        ("hkey_local_machine\\", "hklm\\"),
-        ("hkey_current_user\\", "hkcu\\"),
-        ("hkey_classes_root\\", "hkcr\\"),
-        ("hkey_users\\", "hku\\"),
-    ] {
-        if let Some(rest) = k.strip_prefix(long) {
-            k = format!("{short}{rest}");
-            break;
-        }
+    let t = trim(key);
+    if t.is_ascii() {
+        // An inventory lists some fifteen keys per machine, nearly always
+        // ASCII: no Unicode case tables for those.
+        let folded: Vec<u8> = t.bytes().map(fold_key_byte).collect();
+        return finish_key(&folded);
+    }
+    let mut k = t.replace('/', "\\").to_lowercase();
+    if let Some((long, short)) = HIVES.iter().find(|(long, _)| k.starts_with(long)) {
+        k.replace_range(..long.len(), short);
     }
     while k.ends_with('\\') {
         k.pop();
@@ -364,20 +366,71 @@ pub fn normalize_key(key: &str) -> String {
     k
 }
 
+/// An ASCII key byte as [`normalize_key`] keeps it: lower case, `/`
+/// turned into `\`.
+#[inline]
+pub(crate) fn fold_key_byte(c: u8) -> u8 {
+    if c == b'/' {
+        b'\\'
+    } else {
+        c.to_ascii_lowercase()
+    }
+}
+
+/// The rest of [`normalize_key`] for an ASCII key already trimmed and
+/// folded byte by byte ([`fold_key_byte`]): the hive shortened, trailing
+/// `\` and a final `\filelist` dropped, in one allocation.
+pub(crate) fn finish_key(k: &[u8]) -> String {
+    let (short, rest) = HIVES
+        .iter()
+        .find_map(|(long, short)| {
+            k.strip_prefix(long.as_bytes())
+                .map(|rest| (short.as_bytes(), rest))
+        })
+        .unwrap_or((b"", k));
+    let mut v = Vec::with_capacity(short.len() + rest.len());
+    v.extend_from_slice(short);
+    v.extend_from_slice(rest);
+    while v.last() == Some(&b'\\') {
+        v.pop();
+    }
+    if v.ends_with(b"\\filelist") {
+        v.truncate(v.len() - b"\\filelist".len());
+    }
+    // ASCII in, ASCII out: never lossy.
+    String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The hives' long names, and the short ones keys are kept with.
+const HIVES: [(&str, &str); 4] = [
+    ("hkey_local_machine\\", "hklm\\"),
+    ("hkey_current_user\\", "hkcu\\"),
+    ("hkey_classes_root\\", "hkcr\\"),
+    ("hkey_users\\", "hku\\"),
+];
+
 /// `KB870763`, `kb870763`, `870763`, `Q870763` → 870763.
+///
+/// An inventory lists some 150 of these per machine, so this reads the
+/// digits as it checks them.
 pub fn parse_kb(s: &str) -> Option<u32> {
-    let t = s.trim();
-    let t = t
-        .strip_prefix("KB")
-        .or_else(|| t.strip_prefix("kb"))
-        .or_else(|| t.strip_prefix("Kb"))
-        .or_else(|| t.strip_prefix('Q'))
-        .or_else(|| t.strip_prefix('q'))
-        .unwrap_or(t);
-    if t.is_empty() || t.len() > 9 || !t.bytes().all(|b| b.is_ascii_digit()) {
+    let t = trim(s).as_bytes();
+    let digits = match t {
+        [b'K', b'B' | b'b', rest @ ..] | [b'k', b'b', rest @ ..] | [b'Q' | b'q', rest @ ..] => rest,
+        _ => t,
+    };
+    if digits.is_empty() || digits.len() > 9 {
         return None;
     }
-    t.parse().ok().filter(|n| *n > 0)
+    let mut n: u32 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        // Nine digits fit in a u32.
+        n = n * 10 + u32::from(d - b'0');
+    }
+    (n > 0).then_some(n)
 }
 
 /// `KB870763`, `kb870763`, `870763`, `Q870763` → `KB870763`.
@@ -509,7 +562,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, InventoryError> {
 }
 
 /// The top level, with each record left unread so that a bad one can be
-/// rejected alone.
+/// rejected alone (the slow path of [`parse_json`]).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawInventory<'a> {
@@ -523,92 +576,83 @@ struct RawInventory<'a> {
 
 /// Reads a JSON inventory ([`Inventory`]).
 ///
-/// The file is split into records first (each left unread), then the
-/// records are read and checked on every core, each on its own, and
-/// finally names are checked for repeats in file order.
+/// The records are read in one pass over the bytes, on every core (see
+/// the `json` module), each on its own, and then names are checked for
+/// repeats in file order. A file that pass cannot read as an inventory
+/// is read again with serde_json, which names the error (line and column)
+/// or, for a shape the pass does not know, reads it.
 pub fn parse_json(bytes: &[u8]) -> Result<ParsedInventory, InventoryError> {
+    let t0 = std::time::Instant::now();
     let text = utf8(bytes)?;
+    let t1 = std::time::Instant::now();
+    let (collected, outcomes) = match json::parse(text) {
+        Some(read) => read,
+        None => parse_json_slow(text)?,
+    };
+    let t2 = std::time::Instant::now();
+    let mut v = Validator::with_capacity(outcomes.len());
+    for o in outcomes {
+        v.take(o);
+    }
+    if std::env::var_os("HFR_FLEET_TIMING").is_some() {
+        eprintln!(
+            "parse: UTF-8 {:?}, records {:?}, names {:?}",
+            t1 - t0,
+            t2 - t1,
+            t2.elapsed()
+        );
+    }
+    Ok(v.finish(collected))
+}
+
+/// The whole file through serde_json: the top level, then each record.
+/// Only for files the one-pass reader turned down, so one thread does.
+fn parse_json_slow(text: &str) -> Result<(Option<String>, Vec<Outcome>), InventoryError> {
     let raw: RawInventory = serde_json::from_str(text).map_err(|e| InventoryError::Json {
         line: e.line(),
         column: e.column(),
         message: strip_position(&e.to_string()),
     })?;
-    let threads = if raw.machines.len() < 2000 {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(16)
-    };
-    let read = |base: usize, part: &[&RawValue]| -> Vec<Outcome> {
-        let mut cache = Cache::default();
-        part.iter()
-            .enumerate()
-            .map(|(i, rec)| {
-                let index = base + i;
-                let fail = |field: String, message: String| {
-                    Outcome::Rejected(Reject {
-                        index,
-                        line: None,
-                        name: name_of(rec.get()),
-                        field,
-                        message,
-                    })
-                };
-                match serde_json::from_str::<FastRecord>(rec.get()) {
-                    Ok(r) => cache.machine(index, None, r.into_rec()),
-                    Err(_) => {
-                        // Again, slowly, to name the field.
-                        let mut de = serde_json::Deserializer::from_str(rec.get());
-                        match serde_path_to_error::deserialize::<_, FastRecord>(&mut de) {
-                            Ok(r) => cache.machine(index, None, r.into_rec()),
-                            Err(e) => {
-                                let message = strip_position(&e.inner().to_string());
-                                // A missing field is an error of the object
-                                // around it; name the field itself.
-                                let path = e.path().to_string();
-                                let field = match missing_field(&message) {
-                                    Some(f) if path.is_empty() || path == "." => f.to_string(),
-                                    Some(f) => format!("{path}.{f}"),
-                                    None => path_or(path, "(record)"),
-                                };
-                                fail(field, message)
-                            }
-                        }
-                    }
-                }
-            })
-            .collect()
-    };
-    let outcomes: Vec<Outcome> = if threads <= 1 {
-        read(0, &raw.machines)
-    } else {
-        let chunk = raw.machines.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = raw
-                .machines
-                .chunks(chunk)
-                .enumerate()
-                .map(|(k, part)| {
-                    let read = &read;
-                    scope.spawn(move || read(k * chunk, part))
-                })
-                .collect();
-            let mut out = Vec::with_capacity(raw.machines.len());
-            for h in handles {
-                match h.join() {
-                    Ok(v) => out.extend(v),
-                    Err(p) => std::panic::resume_unwind(p),
-                }
-            }
-            out
+    let mut rd = json::Reader::new();
+    let outcomes = raw
+        .machines
+        .iter()
+        .enumerate()
+        .map(|(index, rec)| match rd.one(rec.get(), 0, index) {
+            Some((o, _)) => o,
+            // Valid JSON that serde still refuses to start on (nested past
+            // its recursion limit): a rejected record.
+            None => read_outcome_slow(&mut rd.cache, index, rec.get()),
         })
-    };
-    let mut v = Validator::default();
-    for o in outcomes {
-        v.take(o);
+        .collect();
+    Ok((raw.collected, outcomes))
+}
+
+/// Reads one record with serde, naming the field at fault if it fails
+/// (`files[2].version`, or the missing field itself).
+fn read_outcome_slow(cache: &mut Cache, index: usize, json: &str) -> Outcome {
+    let mut de = serde_json::Deserializer::from_str(json);
+    match serde_path_to_error::deserialize::<_, FastRecord>(&mut de) {
+        Ok(r) => cache.machine(index, None, r.into_rec()),
+        Err(e) => {
+            let message = strip_position(&e.inner().to_string());
+            // A missing field is an error of the object around it; name
+            // the field itself.
+            let path = e.path().to_string();
+            let field = match missing_field(&message) {
+                Some(f) if path.is_empty() || path == "." => f.to_string(),
+                Some(f) => format!("{path}.{f}"),
+                None => path_or(path, "(record)"),
+            };
+            Outcome::Rejected(Reject {
+                index,
+                line: None,
+                name: name_of(json),
+                field,
+                message,
+            })
+        }
     }
-    Ok(v.finish(raw.collected))
 }
 
 /// The record's `name`, if it has a string one, for naming a rejected
@@ -908,16 +952,18 @@ pub fn to_csv(records: &[MachineRecord]) -> String {
 // ── Validation ───────────────────────────────────────────────────────────
 
 /// A record with its leaves read (KB numbers, keys normalised, versions
-/// parsed): what both the JSON and the CSV reader produce.
+/// parsed): what both the JSON and the CSV reader produce. Strings the
+/// validation only reads stay borrowed from the file where they can.
+#[derive(Debug)]
 struct Rec<'a> {
     name: Cow<'a, str>,
     os: Cow<'a, str>,
-    service_pack: Option<String>,
+    service_pack: Option<Cow<'a, str>>,
     arch: Option<Arch>,
     role: Option<Role>,
     os_build: Option<Version>,
     products: Vec<ProductRecord>,
-    components: Option<Vec<String>>,
+    components: Option<Vec<Cow<'a, str>>>,
     updates: Option<Vec<u32>>,
     registry_keys: Option<Vec<String>>,
     files: Option<Vec<FileFact>>,
@@ -971,12 +1017,14 @@ impl<'a> FastRecord<'a> {
         Rec {
             name: self.name,
             os: self.os,
-            service_pack: self.service_pack,
+            service_pack: self.service_pack.map(Cow::Owned),
             arch: self.arch,
             role: self.role,
             os_build: self.os_build.map(|l| l.0),
             products: self.products,
-            components: self.components,
+            components: self
+                .components
+                .map(|v| v.into_iter().map(Cow::Owned).collect()),
             updates: self.updates.map(|v| v.into_iter().map(|l| l.0).collect()),
             registry_keys: self
                 .registry_keys
@@ -1050,7 +1098,12 @@ impl LeafKind for NameLeaf {
     type Out = String;
     const EXPECTING: &'static str = "a file name";
     fn read(s: &str) -> Result<String, String> {
-        let n = s.trim().to_lowercase();
+        let t = trim(s);
+        let n = if t.is_ascii() {
+            t.to_ascii_lowercase()
+        } else {
+            t.to_lowercase()
+        };
         if n.is_empty() {
             Err("is empty".into())
         } else {
@@ -1126,7 +1179,7 @@ fn rec_of(r: &MachineRecord) -> Result<Rec<'_>, (String, String)> {
     Ok(Rec {
         name: Cow::Borrowed(&r.name),
         os: Cow::Borrowed(&r.os),
-        service_pack: r.service_pack.clone(),
+        service_pack: r.service_pack.as_deref().map(Cow::Borrowed),
         arch: r.arch,
         role: r.role,
         os_build: match &r.os_build {
@@ -1134,7 +1187,10 @@ fn rec_of(r: &MachineRecord) -> Result<Rec<'_>, (String, String)> {
             Some(b) => Some(leaf("os_build".into(), BuildLeaf::read(b))?),
         },
         products: r.products.clone(),
-        components: r.components.clone(),
+        components: r
+            .components
+            .as_ref()
+            .map(|v| v.iter().map(|c| Cow::Borrowed(c.as_str())).collect()),
         updates,
         registry_keys,
         files,
@@ -1143,31 +1199,85 @@ fn rec_of(r: &MachineRecord) -> Result<Rec<'_>, (String, String)> {
 
 /// One record's fate.
 enum Outcome {
-    Machine(Box<Machine>, Vec<RecordWarning>, usize, Option<u64>),
+    Machine(Box<Accepted>),
     Rejected(Reject),
+}
+
+/// A record read into a machine, still to be checked for a repeated name.
+struct Accepted {
+    machine: Machine,
+    warnings: Vec<RecordWarning>,
+    index: usize,
+    line: Option<u64>,
+    /// A hash of the name in lower case, made by the reading thread so
+    /// that the check for repeats (in file order, on one thread) is a
+    /// lookup of a number.
+    name_hash: u64,
+}
+
+/// The name as repeats are told: ignoring case.
+fn name_key(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) || !name.is_ascii() {
+        Cow::Owned(name.to_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(name_key(name).as_ref())
+}
+
+impl Outcome {
+    /// The same outcome for a record `base` places further on (records
+    /// read by a thread are counted from where it started).
+    fn offset(mut self, base: usize) -> Outcome {
+        match &mut self {
+            Outcome::Machine(a) => {
+                a.index += base;
+                for w in &mut a.warnings {
+                    w.index += base;
+                }
+            }
+            Outcome::Rejected(r) => r.index += base,
+        }
+        self
+    }
 }
 
 /// A field at fault (`os`, `files[2].version`) and what is wrong with it.
 type FieldError = (String, String);
-/// An OS as a record spells it: name, service pack, architecture.
-type OsKey = (String, Option<String>, Option<Arch>);
-/// An installed product as a record spells it: name, service pack.
-type ProductKey = (String, Option<String>);
 
 /// Product names repeat across a fleet, so each distinct spelling is read
-/// through the catalogue once (per thread).
+/// through the catalogue once (per thread). Keyed by name, so that a
+/// record's borrowed spelling is looked up without building a key; the
+/// few service packs and architectures seen with a name are searched.
 #[derive(Default)]
 struct Cache {
-    os: HashMap<OsKey, Result<Product, FieldError>>,
-    products: HashMap<ProductKey, Result<(Product, bool), FieldError>>,
+    os: FxHashMap<String, Vec<OsSeen>>,
+    products: FxHashMap<String, Vec<ProductSeen>>,
+    components: FxHashMap<String, (Component, bool)>,
 }
+
+/// An OS name read with a service pack and an architecture.
+type OsSeen = (Option<String>, Option<Arch>, Result<Product, FieldError>);
+/// A product name read with a service pack (and whether the catalogue
+/// knows it).
+type ProductSeen = (Option<String>, Result<(Product, bool), FieldError>);
 
 impl Cache {
     fn machine(&mut self, index: usize, line: Option<u64>, r: Rec<'_>) -> Outcome {
         let name = r.name.trim().to_string();
         let mut warnings = Vec::new();
         match self.build(index, line, &name, r, &mut warnings) {
-            Ok(m) => Outcome::Machine(Box::new(m), warnings, index, line),
+            Ok(machine) => Outcome::Machine(Box::new(Accepted {
+                name_hash: name_hash(&machine.name),
+                machine,
+                warnings,
+                index,
+                line,
+            })),
             Err((field, message)) => Outcome::Rejected(Reject {
                 index,
                 line,
@@ -1191,20 +1301,21 @@ impl Cache {
         }
         let os = {
             let os_name = r.os.trim();
-            // Look up without allocating; insert on a miss.
-            let hit = self
-                .os
-                .iter()
-                .find(|((n, sp, a), _)| n == os_name && *sp == r.service_pack && *a == r.arch)
-                .map(|(_, v)| v.clone());
+            let sp = r.service_pack.as_deref();
+            let hit = self.os.get(os_name).and_then(|seen| {
+                seen.iter()
+                    .find(|(s, a, _)| s.as_deref() == sp && *a == r.arch)
+                    .map(|(_, _, v)| v.clone())
+            });
             match hit {
                 Some(v) => v,
                 None => {
-                    let v = read_os(os_name, r.service_pack.as_deref(), r.arch);
-                    self.os.insert(
-                        (os_name.to_string(), r.service_pack.clone(), r.arch),
+                    let v = read_os(os_name, sp, r.arch);
+                    self.os.entry(os_name.to_string()).or_default().push((
+                        sp.map(str::to_string),
+                        r.arch,
                         v.clone(),
-                    );
+                    ));
                     v
                 }
             }
@@ -1221,12 +1332,19 @@ impl Cache {
                 ProductRecord::Name(_) => format!("products[{i}]"),
                 ProductRecord::Full(_) => format!("products[{i}].{sub}"),
             };
-            let key = (pname.trim().to_string(), sp);
-            let parsed = match self.products.get(&key) {
-                Some(v) => v.clone(),
+            let pname = pname.trim();
+            let hit = self
+                .products
+                .get(pname)
+                .and_then(|seen| seen.iter().find(|(s, _)| *s == sp).map(|(_, v)| v.clone()));
+            let parsed = match hit {
+                Some(v) => v,
                 None => {
-                    let v = read_product(&key.0, key.1.as_deref());
-                    self.products.insert(key.clone(), v.clone());
+                    let v = read_product(pname, sp.as_deref());
+                    self.products
+                        .entry(pname.to_string())
+                        .or_default()
+                        .push((sp, v.clone()));
                     v
                 }
             };
@@ -1238,8 +1356,7 @@ impl Cache {
                     name: Some(name.to_string()),
                     field: field("name"),
                     message: format!(
-                        "{:?} is not in the product catalogue; no alert will match it",
-                        key.0
+                        "{pname:?} is not in the product catalogue; no alert will match it"
                     ),
                 });
             }
@@ -1255,7 +1372,14 @@ impl Cache {
         let components = r.components.as_ref().map(|cs| {
             let mut out = Vec::with_capacity(cs.len());
             for (i, c) in cs.iter().enumerate() {
-                let (comp, known) = Component::parse(c);
+                let (comp, known) = match self.components.get(c.as_ref()) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let v = Component::parse(c);
+                        self.components.insert(c.to_string(), v.clone());
+                        v
+                    }
+                };
                 if !known {
                     warnings.push(Reject {
                         index,
@@ -1322,11 +1446,22 @@ struct Validator {
     machines: Vec<Machine>,
     rejects: Vec<Reject>,
     warnings: Vec<RecordWarning>,
-    names: HashMap<String, usize>,
+    /// Name hash (see [`Accepted::name_hash`]) → the record index and
+    /// position among `machines` of the first machine with it.
+    names: FxHashMap<u64, (usize, usize)>,
+    /// Machines whose name's hash an other name had first (rare).
+    more: Vec<(u64, usize, usize)>,
     cache: Cache,
 }
 
 impl Validator {
+    fn with_capacity(n: usize) -> Validator {
+        let mut v = Validator::default();
+        v.machines.reserve(n);
+        v.names.reserve(n);
+        v
+    }
+
     fn reject(&mut self, r: Reject) {
         self.rejects.push(r);
     }
@@ -1346,12 +1481,32 @@ impl Validator {
         self.take(o);
     }
 
+    /// The record index of the machine that has `name` already (case
+    /// ignored), if one does.
+    fn used(&self, hash: u64, name: &str) -> Option<usize> {
+        let &(first, pos) = self.names.get(&hash)?;
+        let same = |pos: usize| name_key(&self.machines[pos].name) == name_key(name);
+        if same(pos) {
+            return Some(first);
+        }
+        self.more
+            .iter()
+            .find(|&&(h, _, pos)| h == hash && same(pos))
+            .map(|&(_, first, _)| first)
+    }
+
     fn take(&mut self, o: Outcome) {
         match o {
             Outcome::Rejected(r) => self.rejects.push(r),
-            Outcome::Machine(m, warnings, index, line) => {
-                let key = m.name.to_lowercase();
-                if let Some(&first) = self.names.get(&key) {
+            Outcome::Machine(a) => {
+                let Accepted {
+                    machine: m,
+                    warnings,
+                    index,
+                    line,
+                    name_hash: hash,
+                } = *a;
+                if let Some(first) = self.used(hash, &m.name) {
                     let at = match line {
                         Some(_) => format!("the machine at record {first}"),
                         None => format!("machines[{first}]"),
@@ -1365,9 +1520,17 @@ impl Validator {
                     });
                     return;
                 }
-                self.names.insert(key, index);
+                let pos = self.machines.len();
+                match self.names.entry(hash) {
+                    std::collections::hash_map::Entry::Occupied(_) => {
+                        self.more.push((hash, index, pos))
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert((index, pos));
+                    }
+                }
                 self.warnings.extend(warnings);
-                self.machines.push(*m);
+                self.machines.push(m);
             }
         }
     }
@@ -1651,6 +1814,107 @@ mod tests {
         assert_eq!(normalize_kb(" 870763 ").as_deref(), Some("KB870763"));
         assert_eq!(normalize_kb("MS04-045"), None);
         assert_eq!(normalize_kb("KB"), None);
+    }
+
+    /// The ASCII fast path of `normalize_key` says what the general one
+    /// (the way keys were always normalised) says.
+    #[test]
+    fn keys_fast_and_general_agree() {
+        fn general(key: &str) -> String {
+            let mut k = key.trim().replace('/', "\\").to_lowercase();
+            for (long, short) in HIVES {
+                if let Some(rest) = k.strip_prefix(long) {
+                    k = format!("{short}{rest}");
+                    break;
+                }
+            }
+            while k.ends_with('\\') {
+                k.pop();
+            }
+            if let Some(rest) = k.strip_suffix("\\filelist") {
+                k.truncate(rest.len());
+            }
+            k
+        }
+        for key in [
+            "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Updates\\Windows 2000\\SP5\\KB870763\\Filelist",
+            " HKEY_LOCAL_MACHINE/SOFTWARE/x/ ",
+            "HKEY_LOCAL_MACHINE\\",
+            "HKEY_LOCAL_MACHINE",
+            "hkey_users\\a\\filelist\\\\",
+            "\\filelist",
+            "x\\\\filelist",
+            "\\\\",
+            "",
+            "HKCU\\Ä\\Filelist",
+            "\tHKEY_CLASSES_ROOT\\X\n",
+        ] {
+            assert_eq!(normalize_key(key), general(key), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn kb_numbers_as_before() {
+        for (s, want) in [
+            ("KB870763", Some(870763)),
+            (" kb1 ", Some(1)),
+            ("Kb2", Some(2)),
+            ("Q3", Some(3)),
+            ("q000000004", Some(4)),
+            ("kB5", None),
+            ("KB", None),
+            ("KB0", None),
+            ("KB1234567890", None),
+            ("KB-1", None),
+            ("MS06-035", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_kb(s), want, "{s:?}");
+        }
+    }
+
+    /// Two names whose hashes collide are both kept; a repeat of either is
+    /// still found.
+    #[test]
+    fn repeated_names_despite_colliding_hashes() {
+        let doc = br#"{"machines": [
+            {"name": "a", "os": "Windows XP Professional"},
+            {"name": "b", "os": "Windows XP Professional"},
+            {"name": "B", "os": "Windows XP Professional"}]}"#;
+        let p = parse_json(doc).expect("an inventory");
+        assert_eq!(p.machines.len(), 2);
+        let mut v = Validator::default();
+        for (index, machine) in p
+            .machines
+            .into_iter()
+            .chain(std::iter::once(Machine {
+                name: "B".into(),
+                ..v_machine()
+            }))
+            .enumerate()
+        {
+            v.take(Outcome::Machine(Box::new(Accepted {
+                machine,
+                warnings: Vec::new(),
+                index,
+                line: None,
+                name_hash: 7,
+            })));
+        }
+        let names: Vec<&str> = v.machines.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(v.rejects.len(), 1);
+        assert!(
+            v.rejects[0].message.contains("machines[1]"),
+            "{:?}",
+            v.rejects
+        );
+    }
+
+    fn v_machine() -> Machine {
+        let p = parse_json(br#"{"machines": [{"name": "x", "os": "Windows XP Professional"}]}"#)
+            .expect("an inventory");
+        p.machines.into_iter().next().expect("a machine")
     }
 
     #[test]

@@ -61,6 +61,11 @@ pub struct Compiled {
     pub(crate) by_base: HashMap<String, Vec<(u32, u16)>>,
     /// Base product name → (alert, no-fix rule) pairs.
     pub(crate) no_fix_by_base: HashMap<String, Vec<(u32, u16)>>,
+    /// The supersedence graph has no cycle and no chain longer than the
+    /// search goes (10,000 fixes): then whether a fix is contained in an
+    /// installed one does not depend on what was asked before, and the
+    /// check may ask for many machines at once.
+    pub(crate) supersedence_dag: bool,
 }
 
 /// One alert, compiled.
@@ -722,6 +727,7 @@ impl Compiled {
                 graph.rev[to as usize].push((from as u32, scope));
             }
         }
+        let supersedence_dag = is_shallow_dag(&graph.rev, 10_000);
         let mut file_names = vec![String::new(); file_ids.len()];
         for (k, &v) in &file_ids {
             file_names[v as usize] = k.clone();
@@ -744,6 +750,7 @@ impl Compiled {
             pooled_rollout,
             by_base,
             no_fix_by_base,
+            supersedence_dag,
         }
     }
 
@@ -759,6 +766,37 @@ impl Compiled {
         }
         self.pooled_rollout.clone()
     }
+}
+
+/// Whether the graph `next` (node → the nodes its edges lead to) has no
+/// cycle and no path of more than `max` edges (Kahn's algorithm, keeping
+/// the longest path into each node).
+fn is_shallow_dag(next: &[Vec<(u32, Option<u32>)>], max: usize) -> bool {
+    let n = next.len();
+    let mut indeg = vec![0u32; n];
+    for es in next {
+        for &(to, _) in es {
+            indeg[to as usize] += 1;
+        }
+    }
+    let mut ready: Vec<u32> = (0..n as u32).filter(|&v| indeg[v as usize] == 0).collect();
+    let mut depth = vec![0usize; n];
+    let mut done = 0;
+    while let Some(v) = ready.pop() {
+        done += 1;
+        for &(to, _) in &next[v as usize] {
+            let t = to as usize;
+            depth[t] = depth[t].max(depth[v as usize] + 1);
+            if depth[t] > max {
+                return false;
+            }
+            indeg[t] -= 1;
+            if indeg[t] == 0 {
+                ready.push(to);
+            }
+        }
+    }
+    done == n
 }
 
 /// The lowest service pack among `sps` for the same base, to tell a
@@ -817,6 +855,22 @@ mod tests {
             Some("Windows 98/98SE")
         );
         assert_eq!(no_fix_platforms("MBSA 1.21での検出"), None);
+    }
+
+    #[test]
+    fn shallow_dags() {
+        let g = |edges: &[(u32, u32)], n: usize| {
+            let mut next = vec![Vec::new(); n];
+            for &(a, b) in edges {
+                next[a as usize].push((b, None));
+            }
+            next
+        };
+        assert!(is_shallow_dag(&g(&[(0, 1), (1, 2), (0, 2)], 3), 2));
+        assert!(!is_shallow_dag(&g(&[(0, 1), (1, 2), (0, 2)], 3), 1));
+        assert!(!is_shallow_dag(&g(&[(0, 1), (1, 0)], 2), 10));
+        assert!(!is_shallow_dag(&g(&[(0, 0)], 1), 10));
+        assert!(is_shallow_dag(&g(&[], 0), 10));
     }
 
     #[test]

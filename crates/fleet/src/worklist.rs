@@ -188,6 +188,130 @@ fn describe(
     (package, t.label.clone(), t.reboot, None)
 }
 
+/// An alert's deployment units, numbered densely ("slots"), so that a
+/// pass over the findings files a machine by array index.
+struct Units {
+    /// Target → slot.
+    slot: Vec<u16>,
+    /// Slot → unit (see [`unit_of`]).
+    unit: Vec<u32>,
+}
+
+impl Units {
+    fn of(report: &Report, alert: usize) -> Units {
+        let mut u = Units {
+            slot: Vec::new(),
+            unit: Vec::new(),
+        };
+        for t in 0..report.alerts()[alert].targets.len() {
+            let unit = unit_of(report, alert, t as u16);
+            let slot = match u.unit.iter().position(|&x| x == unit) {
+                Some(s) => s,
+                None => {
+                    u.unit.push(unit);
+                    u.unit.len() - 1
+                }
+            };
+            u.slot.push(slot as u16);
+        }
+        u
+    }
+}
+
+/// What one pass over some machines' findings gathers for one alert: the
+/// machines per slot, those to re-apply on and those to upgrade. Machines
+/// are visited in order, so each list is sorted. (Every machine that needs
+/// the fix is the union of the slots' lists, and the order the units are
+/// first used in follows from the lists' first machines: both are worked
+/// out once at the end rather than kept up for every finding, which the
+/// pass over millions of findings would pay for in cache misses.)
+#[derive(Default, Clone)]
+struct Tally {
+    lists: Vec<Vec<u32>>,
+    reapply: Vec<u32>,
+    upgrades: Vec<u32>,
+}
+
+/// The slots machine `mi`'s finding for `alert` needs, in the order its
+/// reasons name them.
+fn first_slots(report: &Report, mi: u32, alert: usize, u: &Units) -> Vec<u16> {
+    let mut out = Vec::new();
+    let reasons = report
+        .machines
+        .get(mi as usize)
+        .and_then(|m| m.finding(alert))
+        .map_or(&[][..], |f| f.reasons);
+    for r in reasons {
+        if !r.rule.status().needs_fix() {
+            continue;
+        }
+        if let Some(&s) = u.slot.get(r.target as usize) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// Tallies the findings of machines `first..` (the slice `machines`).
+fn tally(machines: &[crate::report::MachineReport], first: usize, units: &[Units]) -> Vec<Tally> {
+    let mut out = vec![Tally::default(); units.len()];
+    // The slots one finding has filed the machine under already.
+    let mut filed: Vec<u16> = Vec::new();
+    for (k, m) in machines.iter().enumerate() {
+        let mi = (first + k) as u32;
+        // The findings, one run of reasons per alert, read in one pass
+        // (most are installed and need nothing but their status).
+        let rs = &m.reasons;
+        let mut i = 0;
+        while i < rs.len() {
+            let alert = rs[i].alert;
+            let mut end = i;
+            let mut status = Status::NotApplicable;
+            while end < rs.len() && rs[end].alert == alert {
+                status = status.max(rs[end].rule.status());
+                end += 1;
+            }
+            let reasons = &rs[i..end];
+            i = end;
+            let needs = status.needs_fix();
+            if !needs && status != Status::NoFixUpgrade {
+                continue;
+            }
+            let a = alert as usize;
+            let (Some(t), Some(u)) = (out.get_mut(a), units.get(a)) else {
+                continue;
+            };
+            if !needs {
+                t.upgrades.push(mi);
+                continue;
+            }
+            if status == Status::RegistryOnlyFilesOlder {
+                t.reapply.push(mi);
+            }
+            if t.lists.is_empty() {
+                t.lists = vec![Vec::new(); u.unit.len()];
+            }
+            filed.clear();
+            for r in reasons {
+                if !r.rule.status().needs_fix() {
+                    continue;
+                }
+                let Some(&s) = u.slot.get(r.target as usize) else {
+                    continue;
+                };
+                if filed.contains(&s) {
+                    continue;
+                }
+                filed.push(s);
+                t.lists[s as usize].push(mi);
+            }
+        }
+    }
+    out
+}
+
 impl Worklist {
     pub fn new(report: &Report) -> Worklist {
         let c = report.compiled();
@@ -198,55 +322,95 @@ impl Worklist {
             table: table.clone(),
             idx,
         };
-        // Per alert: (unit, machines) and the machines to re-apply on and
-        // to upgrade. Machines are visited in order, so each list is sorted.
-        let mut need: Vec<Vec<(u32, Vec<u32>)>> = vec![Vec::new(); n];
-        let mut reapply: Vec<Vec<u32>> = vec![Vec::new(); n];
-        let mut upgrades: Vec<Vec<u32>> = vec![Vec::new(); n];
-        for (mi, m) in report.machines.iter().enumerate() {
-            let mi = mi as u32;
-            for f in m.findings() {
-                let a = f.alert as usize;
-                if f.status == Status::NoFixUpgrade {
-                    upgrades[a].push(mi);
-                }
-                if !f.status.needs_fix() {
-                    continue;
-                }
-                if f.status == Status::RegistryOnlyFilesOlder {
-                    reapply[a].push(mi);
-                }
-                for r in f.reasons {
-                    if !r.rule.status().needs_fix() {
-                        continue;
-                    }
-                    let u = unit_of(report, a, r.target);
-                    let units = &mut need[a];
-                    let slot = match units.iter().position(|(x, _)| *x == u) {
-                        Some(i) => i,
-                        None => {
-                            units.push((u, Vec::new()));
-                            units.len() - 1
-                        }
-                    };
-                    let ms = &mut units[slot].1;
-                    if ms.last() != Some(&mi) {
-                        ms.push(mi);
-                    }
+        let units: Vec<Units> = (0..n).map(|a| Units::of(report, a)).collect();
+        // The findings are read on every core, each thread a contiguous
+        // run of machines; the runs are then joined in machine order, so
+        // the lists come out as one pass in order would make them.
+        let threads = if report.machines.len() < 2000 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        };
+        let chunk = report.machines.len().div_ceil(threads).max(1);
+        let parts: Vec<Vec<Tally>> = std::thread::scope(|scope| {
+            let units = &units;
+            let handles: Vec<_> = report
+                .machines
+                .chunks(chunk)
+                .enumerate()
+                .skip(1)
+                .map(|(k, ms)| scope.spawn(move || tally(ms, k * chunk, units)))
+                .collect();
+            let first = report.machines.chunks(chunk).next().unwrap_or(&[]);
+            let mut parts = vec![tally(first, 0, units)];
+            for h in handles {
+                match h.join() {
+                    Ok(p) => parts.push(p),
+                    Err(p) => std::panic::resume_unwind(p),
                 }
             }
+            parts
+        });
+        let mut parts = parts.into_iter();
+        let mut merged = parts.next().unwrap_or_else(|| vec![Tally::default(); n]);
+        for part in parts {
+            for (m, p) in merged.iter_mut().zip(part) {
+                if m.lists.is_empty() {
+                    m.lists = p.lists;
+                } else {
+                    for (s, l) in p.lists.into_iter().enumerate() {
+                        m.lists[s].extend(l);
+                    }
+                }
+                m.reapply.extend(p.reapply);
+                m.upgrades.extend(p.upgrades);
+            }
+        }
+        let mut upgrades: Vec<Vec<u32>> = Vec::with_capacity(n);
+        // Per alert: its units with their machines, and every machine.
+        type Need = (Vec<(u32, Vec<u32>)>, Vec<u32>);
+        let mut need: Vec<Need> = Vec::with_capacity(n);
+        let mut reapply: Vec<Vec<u32>> = Vec::with_capacity(n);
+        for (alert, (t, u)) in merged.into_iter().zip(&units).enumerate() {
+            // The units that have machines, in the order first used: by
+            // their first machine, and for units that first machine
+            // needs together, as its finding lists them.
+            let mut used: Vec<(u32, usize, u32, Vec<u32>)> = t
+                .lists
+                .into_iter()
+                .enumerate()
+                .filter_map(|(s, l)| Some((*l.first()?, s, u.unit[s], l)))
+                .collect();
+            used.sort_by_key(|x| x.0);
+            for group in used.chunk_by_mut(|a, b| a.0 == b.0) {
+                if group.len() > 1 {
+                    let nth = first_slots(report, group[0].0, alert, u);
+                    group.sort_by_key(|x| nth.iter().position(|&s| usize::from(s) == x.1));
+                }
+            }
+            // Every machine that needs the fix: the units' lists joined.
+            let all = match &used[..] {
+                [one] => one.3.clone(),
+                many => {
+                    let mut all: Vec<u32> = many.iter().flat_map(|x| x.3.iter().copied()).collect();
+                    all.sort_unstable();
+                    all.dedup();
+                    all
+                }
+            };
+            upgrades.push(t.upgrades);
+            need.push((used.into_iter().map(|(_, _, u, l)| (u, l)).collect(), all));
+            reapply.push(t.reapply);
         }
         let mut items: Vec<WorkItem> = Vec::new();
         let mut unestimated = 0;
-        for (alert, units) in need.into_iter().enumerate() {
+        for (alert, (units, all)) in need.into_iter().enumerate() {
             if units.is_empty() {
                 continue;
             }
             let a = &report.alerts()[alert];
-            let mut all: Vec<u32> = Vec::new();
             let mut packages = Vec::new();
             for (unit, ms) in units {
-                all.extend_from_slice(&ms);
                 let (package, platform, reboot, pidx) = describe(report, alert, unit);
                 let model: Option<RolloutModel> = c.rollout_model(alert, pidx);
                 let minutes = model.as_ref().map(|m| m.estimate(ms.len()));
@@ -264,8 +428,6 @@ impl Worklist {
                 });
             }
             packages.sort_by(|x, y| x.package.cmp(&y.package));
-            all.sort_unstable();
-            all.dedup();
             let minutes = packages.iter().map(|p| p.minutes).sum::<Option<f64>>();
             items.push(WorkItem {
                 alert: a.id.clone(),
