@@ -1580,23 +1580,7 @@ fn read_os(name: &str, sp: Option<&str>, arch: Option<Arch>) -> Result<Product, 
             format!("{name:?} is not an operating system (list it under products)"),
         ));
     }
-    if let Some(s) = sp {
-        let sp = parse_service_pack(s).ok_or_else(|| {
-            (
-                "service_pack".to_string(),
-                format!("{s:?} is not a service pack (SP4, SP1a, SP未適用)"),
-            )
-        })?;
-        match p.service_pack {
-            Some(given) if given != sp => {
-                return Err((
-                    "service_pack".into(),
-                    format!("{s:?} contradicts the service pack in os {name:?}"),
-                ))
-            }
-            _ => p.service_pack = Some(sp),
-        }
-    }
+    set_service_pack(&mut p, sp, &format!("os {name:?}"), "SP4, SP1a, SP未適用")?;
     if p.service_pack.is_some_and(|s| s.or_later) {
         return Err((
             "os".into(),
@@ -1630,24 +1614,37 @@ fn read_product(name: &str, sp: Option<&str>) -> Result<(Product, bool), (String
             .iter()
             .any(|w| !matches!(w, Warning::Junk(_)));
     let mut p = parsed.product;
-    if let Some(s) = sp {
-        let sp = parse_service_pack(s).ok_or_else(|| {
-            (
-                "service_pack".to_string(),
-                format!("{s:?} is not a service pack (SP1, SP未適用)"),
-            )
-        })?;
-        match p.service_pack {
-            Some(given) if given != sp => {
-                return Err((
-                    "service_pack".into(),
-                    format!("{s:?} contradicts the service pack in {name:?}"),
-                ))
-            }
-            _ => p.service_pack = Some(sp),
+    set_service_pack(&mut p, sp, &format!("{name:?}"), "SP1, SP未適用")?;
+    Ok((p, known))
+}
+
+/// Sets the service pack a record gives in its own field (`sp`) on the
+/// product read from its name (`of`, as errors quote it); one that
+/// contradicts the name's is an error, as is one that is not a service pack
+/// (`examples` say what is).
+fn set_service_pack(
+    p: &mut Product,
+    sp: Option<&str>,
+    of: &str,
+    examples: &str,
+) -> Result<(), (String, String)> {
+    let Some(s) = sp else { return Ok(()) };
+    let sp = parse_service_pack(s).ok_or_else(|| {
+        (
+            "service_pack".to_string(),
+            format!("{s:?} is not a service pack ({examples})"),
+        )
+    })?;
+    match p.service_pack {
+        Some(given) if given != sp => Err((
+            "service_pack".into(),
+            format!("{s:?} contradicts the service pack in {of}"),
+        )),
+        _ => {
+            p.service_pack = Some(sp);
+            Ok(())
         }
     }
-    Ok((p, known))
 }
 
 // ── The example ──────────────────────────────────────────────────────────
