@@ -12,6 +12,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than the system allocator: see the workspace Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// hfr — HotFix Report: security-update intelligence for Windows administrators.
 ///
 /// An archive of structured HotFix Alerts (severity, exploit code, what to do,

@@ -1895,7 +1895,9 @@ mod tests {
                         .collect(),
                 );
                 let facts = tables.load(c, m);
-                check_one(c, m, &facts, &plan, &mut scratch).reasons
+                check_one(c, m, &facts, &plan, &mut scratch)
+                    .reasons()
+                    .to_vec()
             })
             .collect()
     }
@@ -1908,7 +1910,7 @@ mod tests {
             .check(machines, &Options::default())
             .machines
             .into_iter()
-            .map(|m| m.reasons)
+            .map(|m| m.reasons().to_vec())
             .collect()
     }
 

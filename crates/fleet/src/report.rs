@@ -278,17 +278,59 @@ pub struct MachineReport {
     /// Every reason, grouped by alert in alert order: a finding is a run
     /// of reasons with the same alert. Without `include_not_applicable`,
     /// alerts that do not concern the machine have no reasons.
-    pub reasons: Vec<Reason>,
+    reasons: Vec<Reason>,
+    /// Where the findings that ask for work (the fix to deploy, or an
+    /// upgrade) start in `reasons`. A machine has a few hundred findings
+    /// and most say "installed"; the worklist reads only these, instead of
+    /// every reason of every machine again (700 MB for 100,000 machines).
+    to_do: Vec<u32>,
 }
 
 impl MachineReport {
     pub(crate) fn new(m: &Machine, os: Arc<str>, reasons: Vec<Reason>) -> Self {
+        let mut to_do = Vec::new();
+        let mut i = 0;
+        while i < reasons.len() {
+            let alert = reasons[i].alert;
+            let mut end = i;
+            let mut status = Status::NotApplicable;
+            while end < reasons.len() && reasons[end].alert == alert {
+                status = status.max(reasons[end].rule.status());
+                end += 1;
+            }
+            if status.needs_fix() || status == Status::NoFixUpgrade {
+                to_do.push(i as u32);
+            }
+            i = end;
+        }
         MachineReport {
             name: m.name.clone(),
             os,
             role: m.role,
             reasons,
+            to_do,
         }
+    }
+
+    /// Every reason, grouped by alert in alert order (see [`Self::findings`]).
+    pub fn reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
+
+    /// The findings that ask for work: status missing, registry only
+    /// (files older), or no fix (upgrade); in alert order.
+    pub fn to_do(&self) -> impl Iterator<Item = Finding<'_>> + '_ {
+        self.to_do.iter().map(|&start| {
+            let rest = &self.reasons[start as usize..];
+            let alert = rest[0].alert;
+            let len = rest.iter().take_while(|r| r.alert == alert).count();
+            let reasons = &rest[..len];
+            Finding {
+                alert,
+                status: Status::of_reasons(reasons),
+                reasons,
+            }
+        })
     }
 
     /// The findings, in alert order.

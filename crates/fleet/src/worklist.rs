@@ -261,24 +261,9 @@ fn tally(machines: &[crate::report::MachineReport], first: usize, units: &[Units
     let mut filed: Vec<u16> = Vec::new();
     for (k, m) in machines.iter().enumerate() {
         let mi = (first + k) as u32;
-        // The findings, one run of reasons per alert, read in one pass
-        // (most are installed and need nothing but their status).
-        let rs = &m.reasons;
-        let mut i = 0;
-        while i < rs.len() {
-            let alert = rs[i].alert;
-            let mut end = i;
-            let mut status = Status::NotApplicable;
-            while end < rs.len() && rs[end].alert == alert {
-                status = status.max(rs[end].rule.status());
-                end += 1;
-            }
-            let reasons = &rs[i..end];
-            i = end;
+        for f in m.to_do() {
+            let (alert, status, reasons) = (f.alert, f.status, f.reasons);
             let needs = status.needs_fix();
-            if !needs && status != Status::NoFixUpgrade {
-                continue;
-            }
             let a = alert as usize;
             let (Some(t), Some(u)) = (out.get_mut(a), units.get(a)) else {
                 continue;
