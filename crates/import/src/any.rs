@@ -389,8 +389,12 @@ fn read_cvrf(bytes: &[u8], file: &str, format: CvrfFormat) -> Result<Document, I
     let imported = crate::msrc::from_cvrf(&doc);
     drop(doc);
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // Both readers have checked that the bytes are UTF-8.
-    let text = String::from_utf8_lossy(body).into_owned();
+    // Both readers have checked that the bytes are UTF-8 (the lossy path
+    // is never taken; it is there so that no input can panic here).
+    let text = match std::str::from_utf8(body) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
     Ok(Document::Release(ReleaseDocument {
         release: imported.release,
         alerts: imported.alerts,

@@ -158,10 +158,19 @@ static UPDATE_ALERT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// A revision row without its JSON: while it is the current revision, the
+/// JSON is `alerts.document` (kept once; see the migration
+/// `20260501000000_revision_documents`).
 const INSERT_REVISION: &str = "INSERT INTO alert_revisions \
      (alert_id, revision, recorded_at, updated, source_kind, source_name, source_format, \
-      source_sha256, source_id, changes, document) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+      source_sha256, source_id, changes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// Gives the current revision's row its JSON, before `alerts` takes the
+/// next one: $1 the alert's id, $2 the current revision.
+const KEEP_REVISION_DOCUMENT: &str = "UPDATE alert_revisions \
+     SET document = (SELECT document FROM alerts WHERE id = $1) \
+     WHERE alert_id = $2 AND revision = $3 AND document IS NULL";
 
 /// A kept source document by the SHA-256 of its text.
 const SELECT_SOURCE_ID: &str = "SELECT id FROM sources WHERE sha256 = $1";
@@ -239,7 +248,8 @@ const SELECT_CURRENT: &str = "SELECT id, revision, created_at, recorded_at, docu
      FROM alerts WHERE id_key = $1";
 
 const SELECT_REVISION: &str = "SELECT a.id AS id, r.revision AS revision, \
-     a.created_at AS created_at, r.recorded_at AS recorded_at, r.document AS document \
+     a.created_at AS created_at, r.recorded_at AS recorded_at, \
+     COALESCE(r.document, a.document) AS document \
      FROM alert_revisions r JOIN alerts a ON a.id = r.alert_id \
      WHERE a.id_key = $1 AND r.revision = $2";
 
@@ -617,6 +627,14 @@ fn write_revision(
         }
         Some(cur) => {
             let revision = cur.revision + 1;
+            out.push(Sql::new(
+                KEEP_REVISION_DOCUMENT,
+                vec![
+                    cur.id.clone().into(),
+                    cur.id.clone().into(),
+                    cur.revision.into(),
+                ],
+            ));
             let mut params = alert_params(alert, revision, &cur.created_at, recorded_at, &document);
             params.push(cur.id.clone().into());
             out.push(Sql::new(UPDATE_ALERT.as_str(), params));
@@ -637,7 +655,6 @@ fn write_revision(
             source.sha256.clone().into(),
             source_id.into(),
             changes_json.into(),
-            document.into(),
         ],
     ));
     // One statement for all of the alert's products (a Microsoft CVE names

@@ -871,7 +871,18 @@ async fn an_old_revision_can_be_read(store: Arc<dyn Store>) {
     assert_eq!(r2.alert, b);
     assert_eq!(r2, current);
     assert_eq!(r1.created_at, r2.created_at);
-    assert!(store.get_revision("MS04-039", 3).await.unwrap().is_none());
+    // The current revision's JSON is kept once, in the alert's row; a
+    // third revision moves the second's into its revision row.
+    let mut c = b.clone();
+    c.updated = Some(d("2005-02-01"));
+    c.title = "third".into();
+    import_one(&*store, c.clone()).await;
+    for (rev, want) in [(1, &a), (2, &b), (3, &c)] {
+        let r = store.get_revision("MS04-039", rev).await.unwrap().unwrap();
+        assert_eq!(&r.alert, want, "revision {rev}");
+    }
+    assert_eq!(store.get("MS04-039").await.unwrap().unwrap().alert, c);
+    assert!(store.get_revision("MS04-039", 4).await.unwrap().is_none());
     assert!(store.get_revision("MS04-039", 0).await.unwrap().is_none());
     assert!(store.get_revision("MS99-999", 1).await.unwrap().is_none());
 }
@@ -3220,7 +3231,21 @@ async fn texts_move_to_sources(raw: Raw, location: DbLocation) {
         let source = store.source("MS04-039", rev).await.unwrap().unwrap();
         assert_eq!(source.text.as_ref(), text, "revision {rev}");
         assert_eq!(source.name, "p.txt");
+        // Every revision's JSON reads as before, though the current one's
+        // (3) is now kept in the alert's row only.
+        let r = store.get_revision("MS04-039", rev).await.unwrap().unwrap();
+        assert_eq!(r.alert, alert("MS04-039", "2004-11-11"), "revision {rev}");
     }
+    assert_eq!(
+        raw.count("SELECT COUNT(*) FROM alert_revisions WHERE document IS NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        raw.count("SELECT COUNT(*) FROM alert_revisions WHERE document IS NULL AND revision = 3")
+            .await,
+        1
+    );
     assert_eq!(raw.count(SOURCES).await, 2);
     assert_eq!(
         raw.count("SELECT COUNT(*) FROM sources WHERE sha256 IS NULL")
