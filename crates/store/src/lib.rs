@@ -33,6 +33,7 @@ use hfr_model::{Action, Alert, Release, Severity};
 use serde::{Deserialize, Serialize};
 
 mod error;
+mod kept;
 pub mod mail;
 mod open;
 mod sql;

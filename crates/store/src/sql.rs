@@ -18,7 +18,8 @@ use hfr_model::diff::Change;
 use hfr_model::revision::{decide, Decision};
 use hfr_model::subscription::Preferences;
 use hfr_model::{Action, ActionRule, Alert, Release, Severity};
-use sha2::{Digest, Sha256};
+
+use crate::kept::{inflate, sha256_hex, KeptText};
 
 use crate::mail::{
     NewMessage, OutboxCount, OutboxMark, OutboxMessage, PublicationRecord, PublicationStart,
@@ -175,8 +176,9 @@ const KEEP_REVISION_DOCUMENT: &str = "UPDATE alert_revisions \
 /// A kept source document by the SHA-256 of its text.
 const SELECT_SOURCE_ID: &str = "SELECT id FROM sources WHERE sha256 = $1";
 
-const INSERT_SOURCE: &str =
-    "INSERT INTO sources (sha256, bytes, text) VALUES ($1, $2, $3) RETURNING id";
+/// A text is kept deflated, `text` left empty (see `kept.rs`).
+const INSERT_SOURCE: &str = "INSERT INTO sources (sha256, bytes, text, deflated) \
+     VALUES ($1, $2, $3, $4) RETURNING id";
 
 /// Texts moved into `sources` by the SQLite migration, which cannot hash.
 const SELECT_UNHASHED_SOURCES: &str =
@@ -263,7 +265,7 @@ const SELECT_HISTORY: &str = "SELECT a.id AS id, r.revision AS revision, \
 const SELECT_SOURCE: &str = "SELECT a.id AS id, r.revision AS revision, \
      r.source_kind AS source_kind, r.source_name AS source_name, \
      r.source_format AS source_format, r.source_sha256 AS source_sha256, \
-     s.text AS source_text \
+     s.text AS source_text, s.deflated AS source_deflated, s.bytes AS source_bytes \
      FROM alert_revisions r JOIN alerts a ON a.id = r.alert_id \
      LEFT JOIN sources s ON s.id = r.source_id \
      WHERE a.id_key = $1 AND r.revision = $2";
@@ -362,6 +364,8 @@ struct SourceRow {
     source_format: String,
     source_sha256: Option<String>,
     source_text: Option<String>,
+    source_deflated: Option<Vec<u8>>,
+    source_bytes: Option<i64>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -512,7 +516,13 @@ impl SourceRow {
             name: self.source_name,
             format: self.source_format,
             sha256: self.source_sha256,
-            text: self.source_text,
+            text: match (self.source_deflated, self.source_text) {
+                (Some(deflated), _) => Some(
+                    inflate(&deflated, self.source_bytes.unwrap_or(-1))
+                        .map_err(|reason| corrupt(&self.id, self.revision, reason))?,
+                ),
+                (None, text) => text,
+            },
         })
     }
 }
@@ -817,28 +827,39 @@ fn write_plan(
     Ok((stmts, outcome))
 }
 
-/// SHA-256 of a text, hex: the key a source document is kept under.
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// The source of an import entry, its `sources` row found or made on first
 /// need: a month whose alerts are all unchanged stores no copy of it.
 struct SourceRef<'a> {
     text: Option<&'a str>,
+    /// The text hashed and deflated ahead, if it was.
+    kept: Option<KeptText>,
     id: Option<i64>,
 }
 
 impl<'a> SourceRef<'a> {
-    fn new(source: &'a Source) -> Self {
+    fn new(source: &'a Source, kept: Option<KeptText>) -> Self {
         SourceRef {
             text: source.text.as_deref(),
+            kept,
             id: None,
         }
     }
+}
+
+/// How many entries of an import stream are prepared ahead of the writer.
+const PREPARE_AHEAD: usize = 2;
+
+/// An entry of an import stream with its source text hashed and deflated:
+/// the part of storing it that needs no connection, done on a blocking
+/// thread while the writer stores the entries before it.
+fn prepare(entry: Result<ImportEntry, String>) -> (Result<ImportEntry, String>, Option<KeptText>) {
+    let text = match &entry {
+        Ok(ImportEntry::Alert(item)) => item.source.text.as_deref(),
+        Ok(ImportEntry::Release(r)) => r.source.text.as_deref(),
+        Err(_) => None,
+    };
+    let kept = text.map(KeptText::of);
+    (entry, kept)
 }
 
 /// The release as stored, as the import transaction sees it.
@@ -1264,18 +1285,22 @@ macro_rules! impl_store {
                 let Some(text) = source.text else {
                     return Ok(None);
                 };
-                let sha256 = sha256_hex(text);
+                let kept = match source.kept.take() {
+                    Some(kept) => kept,
+                    None => KeptText::of(text),
+                };
                 let found = sqlx::query_as::<_, IdRow>(SELECT_SOURCE_ID)
-                    .bind(&sha256)
+                    .bind(&kept.sha256)
                     .fetch_optional(&mut **tx)
                     .await?;
                 let id = match found {
                     Some(row) => row.id,
                     None => {
                         sqlx::query_as::<_, IdRow>(INSERT_SOURCE)
-                            .bind(&sha256)
-                            .bind(i64::try_from(text.len()).unwrap_or(i64::MAX))
-                            .bind(text)
+                            .bind(&kept.sha256)
+                            .bind(kept.bytes)
+                            .bind(if kept.deflated.is_some() { "" } else { text })
+                            .bind(kept.deflated)
                             .fetch_one(&mut **tx)
                             .await?
                             .id
@@ -1346,11 +1371,38 @@ macro_rules! impl_store {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
                 let mut outcomes = Vec::new();
-                while let Some(entry) = entries.recv().await {
+                // Entries in order, each with its text prepared ahead (see
+                // `prepare`).
+                let mut ahead = std::collections::VecDeque::with_capacity(PREPARE_AHEAD);
+                let mut more = true;
+                loop {
+                    while more && ahead.len() < PREPARE_AHEAD {
+                        // Wait for the channel only with nothing in hand.
+                        let next = if ahead.is_empty() {
+                            entries.recv().await
+                        } else {
+                            match entries.try_recv() {
+                                Ok(entry) => Some(entry),
+                                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+                                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => None,
+                            }
+                        };
+                        match next {
+                            Some(entry) => ahead
+                                .push_back(tokio::task::spawn_blocking(move || prepare(entry))),
+                            None => more = false,
+                        }
+                    }
+                    let Some(next) = ahead.pop_front() else {
+                        break;
+                    };
+                    let (entry, kept) = next.await.map_err(|e| {
+                        StoreError::ImportAborted(format!("preparing an entry failed: {e}"))
+                    })?;
                     // Dropping the transaction rolls it back.
                     match entry.map_err(StoreError::ImportAborted)? {
                         ImportEntry::Alert(item) => {
-                            let mut source = SourceRef::new(&item.source);
+                            let mut source = SourceRef::new(&item.source, kept);
                             let outcome = Self::import_alert(
                                 &mut tx,
                                 item.alert,
@@ -1365,7 +1417,7 @@ macro_rules! impl_store {
                         }
                         ImportEntry::Release(r) => {
                             validate_release(&r.release)?;
-                            let mut source = SourceRef::new(&r.source);
+                            let mut source = SourceRef::new(&r.source, kept);
                             let current = sqlx::query_as::<_, ReleaseRow>(SELECT_RELEASE)
                                 .bind(id_key(&r.release.id))
                                 .fetch_optional(&mut *tx)

@@ -2862,6 +2862,29 @@ async fn a_month_is_kept_once_with_its_alerts(store: Arc<dyn Store>, raw: Raw) {
         assert_eq!(source.format, "cvrf-xml");
         assert_eq!(source.name, "2017-Mar.xml");
     }
+    // Kept deflated: the row holds a fraction of the text's bytes, and its
+    // length and hash are the text's.
+    assert_eq!(
+        raw.count(&format!(
+            "SELECT COUNT(*) FROM sources WHERE text = '' AND bytes = {} \
+             AND length(deflated) * 10 < bytes",
+            text.len()
+        ))
+        .await,
+        1
+    );
+    // A damaged row is an error that names what is wrong, not a wrong text.
+    raw.execute("UPDATE sources SET bytes = bytes + 1").await;
+    let err = store
+        .source("CVE-2017-0001", 1)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("CVE-2017-0001") && err.contains("inflates to"),
+        "{err}"
+    );
+    raw.execute("UPDATE sources SET bytes = bytes - 1").await;
 
     let stored = store.release("2017-MAR").await.unwrap().expect("stored");
     assert_eq!(stored.release, m.release);
