@@ -867,6 +867,12 @@ fn main() {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let reasons: usize = report.machines.iter().map(|m| m.reasons().len()).sum();
+    let _ = writeln!(
+        out,
+        "  reasons: {reasons} ({:.0} MB)",
+        (reasons * std::mem::size_of::<hfr_fleet::report::Reason>()) as f64 / 1e6
+    );
     let _ = writeln!(
         out,
         "  worklist: {} alerts to deploy, {} with machines to upgrade",
