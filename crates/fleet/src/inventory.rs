@@ -1138,24 +1138,22 @@ fn rec_of(r: &MachineRecord) -> Result<Rec<'_>, (String, String)> {
     fn leaf<T>(field: String, v: Result<T, String>) -> Result<T, (String, String)> {
         v.map_err(|m| (field, m))
     }
-    let updates = match &r.updates {
-        None => None,
-        Some(us) => Some(
-            us.iter()
-                .enumerate()
-                .map(|(i, u)| leaf(format!("updates[{i}]"), KbLeaf::read(u)))
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-    };
-    let registry_keys = match &r.registry_keys {
-        None => None,
-        Some(ks) => Some(
-            ks.iter()
-                .enumerate()
-                .map(|(i, k)| leaf(format!("registry_keys[{i}]"), KeyLeaf::read(k)))
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-    };
+    /// Each string of a list read by `L`; an error names `field[i]`.
+    fn list<L: LeafKind>(
+        field: &str,
+        v: &Option<Vec<String>>,
+    ) -> Result<Option<Vec<L::Out>>, (String, String)> {
+        v.as_ref()
+            .map(|xs| {
+                xs.iter()
+                    .enumerate()
+                    .map(|(i, x)| leaf(format!("{field}[{i}]"), L::read(x)))
+                    .collect()
+            })
+            .transpose()
+    }
+    let updates = list::<KbLeaf>("updates", &r.updates)?;
+    let registry_keys = list::<KeyLeaf>("registry_keys", &r.registry_keys)?;
     let files = match &r.files {
         None => None,
         Some(fs) => Some(

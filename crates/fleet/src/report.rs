@@ -78,6 +78,11 @@ impl Status {
         matches!(self, Status::Missing | Status::RegistryOnlyFilesOlder)
     }
 
+    /// Asks for work: the fix deployed, or an upgrade.
+    pub fn asks_for_work(self) -> bool {
+        self.needs_fix() || self == Status::NoFixUpgrade
+    }
+
     /// The status of a finding: the worst of its reasons that apply
     /// (ordered as the enum), "not applicable" only when every reason is.
     #[inline]
@@ -289,19 +294,12 @@ pub struct MachineReport {
 impl MachineReport {
     pub(crate) fn new(m: &Machine, os: Arc<str>, reasons: Vec<Reason>) -> Self {
         let mut to_do = Vec::new();
-        let mut i = 0;
-        while i < reasons.len() {
-            let alert = reasons[i].alert;
-            let mut end = i;
-            let mut status = Status::NotApplicable;
-            while end < reasons.len() && reasons[end].alert == alert {
-                status = status.max(reasons[end].rule.status());
-                end += 1;
+        let mut at = 0;
+        for f in (Findings { rest: &reasons }) {
+            if f.status.asks_for_work() {
+                to_do.push(at as u32);
             }
-            if status.needs_fix() || status == Status::NoFixUpgrade {
-                to_do.push(i as u32);
-            }
-            i = end;
+            at += f.reasons.len();
         }
         MachineReport {
             name: m.name.clone(),
@@ -320,16 +318,11 @@ impl MachineReport {
     /// The findings that ask for work: status missing, registry only
     /// (files older), or no fix (upgrade); in alert order.
     pub fn to_do(&self) -> impl Iterator<Item = Finding<'_>> + '_ {
-        self.to_do.iter().map(|&start| {
-            let rest = &self.reasons[start as usize..];
-            let alert = rest[0].alert;
-            let len = rest.iter().take_while(|r| r.alert == alert).count();
-            let reasons = &rest[..len];
-            Finding {
-                alert,
-                status: Status::of_reasons(reasons),
-                reasons,
+        self.to_do.iter().filter_map(|&start| {
+            Findings {
+                rest: &self.reasons[start as usize..],
             }
+            .next()
         })
     }
 

@@ -849,10 +849,62 @@ impl<'a> SourceRef<'a> {
 /// How many entries of an import stream are prepared ahead of the writer.
 const PREPARE_AHEAD: usize = 2;
 
+/// An entry of an import stream (or why the stream was given up) and its
+/// source text as it will be kept.
+type PreparedEntry = (Result<ImportEntry, String>, Option<KeptText>);
+
+/// The entries of an import stream in order, each with its source text
+/// prepared ahead (see [`prepare`]).
+struct Prepared {
+    entries: tokio::sync::mpsc::Receiver<Result<ImportEntry, String>>,
+    ahead: std::collections::VecDeque<tokio::task::JoinHandle<PreparedEntry>>,
+    more: bool,
+}
+
+impl Prepared {
+    fn new(entries: tokio::sync::mpsc::Receiver<Result<ImportEntry, String>>) -> Self {
+        Prepared {
+            entries,
+            ahead: std::collections::VecDeque::with_capacity(PREPARE_AHEAD),
+            more: true,
+        }
+    }
+
+    /// The next entry; None at the end of the stream.
+    async fn next(&mut self) -> Result<Option<PreparedEntry>, StoreError> {
+        use tokio::sync::mpsc::error::TryRecvError;
+        while self.more && self.ahead.len() < PREPARE_AHEAD {
+            // Wait for the channel only with nothing in hand.
+            let next = if self.ahead.is_empty() {
+                self.entries.recv().await
+            } else {
+                match self.entries.try_recv() {
+                    Ok(entry) => Some(entry),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => None,
+                }
+            };
+            match next {
+                Some(entry) => self
+                    .ahead
+                    .push_back(tokio::task::spawn_blocking(move || prepare(entry))),
+                None => self.more = false,
+            }
+        }
+        match self.ahead.pop_front() {
+            None => Ok(None),
+            Some(next) => next
+                .await
+                .map(Some)
+                .map_err(|e| StoreError::ImportAborted(format!("preparing an entry failed: {e}"))),
+        }
+    }
+}
+
 /// An entry of an import stream with its source text hashed and deflated:
 /// the part of storing it that needs no connection, done on a blocking
 /// thread while the writer stores the entries before it.
-fn prepare(entry: Result<ImportEntry, String>) -> (Result<ImportEntry, String>, Option<KeptText>) {
+fn prepare(entry: Result<ImportEntry, String>) -> PreparedEntry {
     let text = match &entry {
         Ok(ImportEntry::Alert(item)) => item.source.text.as_deref(),
         Ok(ImportEntry::Release(r)) => r.source.text.as_deref(),
@@ -1361,7 +1413,7 @@ macro_rules! impl_store {
 
             async fn import_entry_stream(
                 &self,
-                mut entries: tokio::sync::mpsc::Receiver<Result<ImportEntry, String>>,
+                entries: tokio::sync::mpsc::Receiver<Result<ImportEntry, String>>,
             ) -> Result<Vec<EntryOutcome>, StoreError> {
                 let now = Utc::now();
                 let today = now.date_naive();
@@ -1371,34 +1423,8 @@ macro_rules! impl_store {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
                 let mut outcomes = Vec::new();
-                // Entries in order, each with its text prepared ahead (see
-                // `prepare`).
-                let mut ahead = std::collections::VecDeque::with_capacity(PREPARE_AHEAD);
-                let mut more = true;
-                loop {
-                    while more && ahead.len() < PREPARE_AHEAD {
-                        // Wait for the channel only with nothing in hand.
-                        let next = if ahead.is_empty() {
-                            entries.recv().await
-                        } else {
-                            match entries.try_recv() {
-                                Ok(entry) => Some(entry),
-                                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
-                                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => None,
-                            }
-                        };
-                        match next {
-                            Some(entry) => ahead
-                                .push_back(tokio::task::spawn_blocking(move || prepare(entry))),
-                            None => more = false,
-                        }
-                    }
-                    let Some(next) = ahead.pop_front() else {
-                        break;
-                    };
-                    let (entry, kept) = next.await.map_err(|e| {
-                        StoreError::ImportAborted(format!("preparing an entry failed: {e}"))
-                    })?;
+                let mut entries = Prepared::new(entries);
+                while let Some((entry, kept)) = entries.next().await? {
                     // Dropping the transaction rolls it back.
                     match entry.map_err(StoreError::ImportAborted)? {
                         ImportEntry::Alert(item) => {
