@@ -34,7 +34,7 @@ use std::sync::Arc;
 use hfr_model::catalogue::{Arch, Kind, Product, ServicePack, BASES};
 
 use crate::inventory::{BranchKind, FileFact, Machine};
-use crate::report::{MachineReport, Reason, Report, Rule, Status, NONE32};
+use crate::report::{Chunk, Findings, MachineReport, Reason, Report, Rule, Status, NONE32};
 use crate::rules::{below_all, Compiled, FileRule, Target};
 use crate::version::Version;
 
@@ -225,6 +225,9 @@ pub struct ProfilePlan {
     /// component the fix concerns is absent): only when the report records
     /// them at all.
     include_na: bool,
+    /// The most reasons a machine of the profile can have: one per fixed
+    /// item, one per target, and the context.
+    max_reasons: usize,
 }
 
 #[derive(Debug)]
@@ -340,6 +343,14 @@ impl ProfilePlan {
                 status,
             });
         }
+        p.max_reasons = p
+            .items
+            .iter()
+            .map(|i| match i.fixed {
+                Some(_) => 1,
+                None => i.targets.1 as usize,
+            } + i.context.1 as usize)
+            .sum();
         p
     }
 
@@ -1209,11 +1220,13 @@ pub struct Scratch {
     installed: Vec<u32>,
     memo_stamp: Vec<u32>,
     memo: Vec<u32>,
-    /// The machine's reasons, copied out at their final length.
-    reasons: Vec<Reason>,
     /// Reasons that a fix containing theirs may turn into "installed":
-    /// (index into `reasons`, index into the plan's targets).
+    /// (index among the machine's reasons, index into the plan's targets).
     pending: Vec<(u32, u32)>,
+    /// The findings that asked for work before the supersedence search.
+    to_do: Vec<u32>,
+    /// The reasons that search turned into "superseded".
+    changed: Vec<u32>,
 }
 
 impl Scratch {
@@ -1223,8 +1236,9 @@ impl Scratch {
             installed: vec![0; nodes],
             memo_stamp: vec![0; nodes],
             memo: vec![0; nodes],
-            reasons: Vec::new(),
             pending: Vec::new(),
+            to_do: Vec::new(),
+            changed: Vec::new(),
         }
     }
 
@@ -1284,10 +1298,12 @@ impl Scratch {
 // ── One machine ──────────────────────────────────────────────────────────
 
 /// One machine's reasons, grouped by alert in alert order, before the
-/// supersedence search: into `out`, with the "not found" / "no data"
-/// reasons that search may change noted in `pending` (index into `out`,
-/// index into the plan's targets), and each alert found installed passed
-/// to `installed` (its graph node).
+/// supersedence search: appended to `out`, with the "not found" / "no
+/// data" reasons that search may change noted in `pending` (index among
+/// the machine's reasons, index into the plan's targets), the findings
+/// that ask for work in `to_do` (where they start among the machine's
+/// reasons), and each alert found installed passed to `installed` (its
+/// graph node).
 ///
 /// One pass over the plan makes each alert's reasons, and its status on
 /// the spot: an alert that evidence made "not applicable" (a component
@@ -1299,6 +1315,7 @@ impl Scratch {
 /// define.) Everything the pass reads is in the plan and the fact tables,
 /// laid out for it; the compiled alerts are read only for the rare rules
 /// (equal versions, builds).
+#[allow(clippy::too_many_arguments)]
 fn first_pass<F: Facts + ?Sized>(
     c: &Compiled,
     facts: &F,
@@ -1306,10 +1323,12 @@ fn first_pass<F: Facts + ?Sized>(
     decided: Option<(&Block, usize)>,
     out: &mut Vec<Reason>,
     pending: &mut Vec<(u32, u32)>,
+    to_do: &mut Vec<u32>,
     mut installed: impl FnMut(u32),
 ) {
-    out.clear();
+    let base = out.len();
     pending.clear();
+    to_do.clear();
     for item in &plan.items {
         let start = out.len();
         let mut status = item.status;
@@ -1324,7 +1343,7 @@ fn first_pass<F: Facts + ?Sized>(
                         _ => evaluate(c, plan, item.alert, e, facts),
                     };
                     if matches!(r.rule, Rule::NotFound | Rule::NoData) {
-                        pending.push((out.len() as u32, first + k as u32));
+                        pending.push(((out.len() - base) as u32, first + k as u32));
                     }
                     status = status.max(r.rule.status());
                     out.push(r);
@@ -1337,6 +1356,7 @@ fn first_pass<F: Facts + ?Sized>(
         match status {
             Status::Installed => installed(item.node),
             Status::NotApplicable if !plan.include_na => out.truncate(start),
+            s if s.asks_for_work() => to_do.push((start - base) as u32),
             _ => {}
         }
     }
@@ -1349,24 +1369,65 @@ fn supersede(r: &mut Reason, root: u32) {
     r.set_via(ViaKind::Fix, root);
 }
 
+/// Appends to `into` the findings of `to_do` (starts among `reasons`,
+/// one machine's) that still ask for work after the supersedence search
+/// turned the reasons at `changed` (ascending) into "superseded". That
+/// search only lowers a status, so it can only take findings off the
+/// list; only those with a changed reason are looked at again.
+fn settle_to_do(reasons: &[Reason], to_do: &[u32], changed: &[u32], into: &mut Vec<u32>) {
+    let mut c = 0;
+    for (k, &start) in to_do.iter().enumerate() {
+        while changed.get(c).is_some_and(|&p| p < start) {
+            c += 1;
+        }
+        let touched = changed
+            .get(c)
+            .is_some_and(|&p| to_do.get(k + 1).is_none_or(|&next| p < next));
+        let keep = !touched
+            || (Findings {
+                rest: reasons.get(start as usize..).unwrap_or(&[]),
+            })
+            .next()
+            .is_some_and(|f| f.status.asks_for_work());
+        if keep {
+            into.push(start);
+        }
+    }
+}
+
 /// One machine's reasons (see [`first_pass`]), the supersedence search
-/// done machine by machine.
+/// done machine by machine: appended to `out`, with the to-do starts
+/// appended to `to_do`.
 fn check_machine<F: Facts + ?Sized>(
     c: &Compiled,
     facts: &F,
     plan: &ProfilePlan,
     decided: Option<(&Block, usize)>,
     scratch: &mut Scratch,
-) -> Vec<Reason> {
+    out: &mut Vec<Reason>,
+    to_do: &mut Vec<u32>,
+) {
     scratch.next_machine();
     let now = scratch.now;
-    let mut out = std::mem::take(&mut scratch.reasons);
+    let base = out.len();
     let mut pending = std::mem::take(&mut scratch.pending);
-    first_pass(c, facts, plan, decided, &mut out, &mut pending, |node| {
-        if let Some(s) = scratch.installed.get_mut(node as usize) {
-            *s = now;
-        }
-    });
+    let mut first_to_do = std::mem::take(&mut scratch.to_do);
+    let mut changed = std::mem::take(&mut scratch.changed);
+    first_pass(
+        c,
+        facts,
+        plan,
+        decided,
+        out,
+        &mut pending,
+        &mut first_to_do,
+        |node| {
+            if let Some(s) = scratch.installed.get_mut(node as usize) {
+                *s = now;
+            }
+        },
+    );
+    changed.clear();
     let os = &facts.machine().os;
     for &(ri, ti) in &pending {
         let Some(e) = plan.targets.get(ti as usize) else {
@@ -1379,14 +1440,15 @@ fn check_machine<F: Facts + ?Sized>(
                 break;
             }
         }
-        if let (Some(root), Some(r)) = (via, out.get_mut(ri as usize)) {
+        if let (Some(root), Some(r)) = (via, out.get_mut(base + ri as usize)) {
             supersede(r, root);
+            changed.push(ri);
         }
     }
-    let reasons = out.to_vec();
-    scratch.reasons = out;
+    settle_to_do(&out[base..], &first_to_do, &changed, to_do);
     scratch.pending = pending;
-    reasons
+    scratch.to_do = first_to_do;
+    scratch.changed = changed;
 }
 
 // ── Blocks of machines ───────────────────────────────────────────────────
@@ -1650,19 +1712,24 @@ impl SupBlock {
     }
 }
 
-/// A machine's reasons and pending reasons while its block is checked.
+/// A machine's place in the chunk, its pending reasons and its first
+/// to-do list while its block is checked.
 #[derive(Default)]
 struct MachineBuf {
     ids: MachineIds,
-    out: Vec<Reason>,
+    /// Its reasons: `chunk.reasons[base..end]`.
+    base: usize,
+    end: usize,
     pending: Vec<(u32, u32)>,
+    to_do: Vec<u32>,
 }
 
 /// Checks the machines `part` (positions in `machines`, grouped by
 /// profile), block by block: the block's columns decide what they can
 /// ([`Block`]), each machine's pass does the rest, then the supersedence
 /// search runs for the whole block ([`SupBlock`]) or, if the graph does
-/// not allow it, machine by machine.
+/// not allow it, machine by machine. Every reason goes into one chunk,
+/// sized beforehand for the most the machines' plans can give.
 fn check_run(
     c: &Compiled,
     machines: &[Machine],
@@ -1676,7 +1743,18 @@ fn check_run(
     let mut block = Block::new(c);
     let mut sup = SupBlock::new(c.graph.names.len());
     let mut bufs: Vec<MachineBuf> = (0..BLOCK).map(|_| MachineBuf::default()).collect();
-    let mut out = Vec::with_capacity(part.len());
+    let bound: usize = part
+        .iter()
+        .map(|&mi| plans[profile_of[mi] as usize].max_reasons)
+        .sum();
+    let mut chunk = Chunk {
+        reasons: Vec::with_capacity(bound),
+        to_do: Vec::new(),
+    };
+    type Spans = ((usize, usize), (usize, usize));
+    // Per machine: its position, its profile and its spans in the chunk.
+    let mut done: Vec<(usize, usize, Spans)> = Vec::with_capacity(part.len());
+    let mut changed: Vec<u32> = Vec::new();
     let mut i = 0;
     while i < part.len() {
         let p = profile_of[part[i]] as usize;
@@ -1685,7 +1763,8 @@ fn check_run(
         while end < part.len() && end - i < BLOCK && profile_of[part[end]] as usize == p {
             end += 1;
         }
-        let ms: Vec<&Machine> = part[i..end].iter().map(|&mi| &machines[mi]).collect();
+        let ids = &part[i..end];
+        let ms: Vec<&Machine> = ids.iter().map(|&mi| &machines[mi]).collect();
         i = end;
         for (m, b) in ms.iter().zip(bufs.iter_mut()) {
             b.ids.read(c, m);
@@ -1694,8 +1773,18 @@ fn check_run(
         if !c.supersedence_dag {
             for (j, m) in ms.iter().enumerate() {
                 let facts = tables.load_ids(m, &bufs[j].ids);
-                let reasons = check_machine(c, &facts, plan, Some((&block, j)), &mut scratch);
-                out.push(MachineReport::new(m, os_names[p].clone(), reasons));
+                let (r0, t0) = (chunk.reasons.len(), chunk.to_do.len());
+                check_machine(
+                    c,
+                    &facts,
+                    plan,
+                    Some((&block, j)),
+                    &mut scratch,
+                    &mut chunk.reasons,
+                    &mut chunk.to_do,
+                );
+                let spans = ((r0, chunk.reasons.len()), (t0, chunk.to_do.len()));
+                done.push((ids[j], p, spans));
             }
             continue;
         }
@@ -1703,23 +1792,26 @@ fn check_run(
         for (j, m) in ms.iter().enumerate() {
             let b = &mut bufs[j];
             let facts = tables.load_ids(m, &b.ids);
+            b.base = chunk.reasons.len();
             first_pass(
                 c,
                 &facts,
                 plan,
                 Some((&block, j)),
-                &mut b.out,
+                &mut chunk.reasons,
                 &mut b.pending,
+                &mut b.to_do,
                 |node| sup.mark(node, j),
             );
+            b.end = chunk.reasons.len();
         }
         let all = match ms.len() {
             BLOCK => u64::MAX,
             n => (1u64 << n) - 1,
         };
         let os = &ms[0].os;
-        for (j, m) in ms.iter().enumerate() {
-            let b = &mut bufs[j];
+        for (j, b) in bufs[..ms.len()].iter().enumerate() {
+            changed.clear();
             for &(ri, ti) in &b.pending {
                 let Some(e) = plan.targets.get(ti as usize) else {
                     continue;
@@ -1727,17 +1819,26 @@ fn check_run(
                 for &n in slice(&plan.ids, e.sup) {
                     if sup.contained(c, os, &block.kbs, n, all) >> j & 1 != 0 {
                         let root = sup.roots[sup.slot[n as usize] as usize][j];
-                        if let Some(r) = b.out.get_mut(ri as usize) {
+                        if let Some(r) = chunk.reasons.get_mut(b.base + ri as usize) {
                             supersede(r, root);
+                            changed.push(ri);
                         }
                         break;
                     }
                 }
             }
-            out.push(MachineReport::new(m, os_names[p].clone(), b.out.to_vec()));
+            let t0 = chunk.to_do.len();
+            let reasons = chunk.reasons.get(b.base..b.end).unwrap_or(&[]);
+            settle_to_do(reasons, &b.to_do, &changed, &mut chunk.to_do);
+            done.push((ids[j], p, ((b.base, b.end), (t0, chunk.to_do.len()))));
         }
     }
-    out
+    let chunk = Arc::new(chunk);
+    done.into_iter()
+        .map(|(mi, p, spans)| {
+            MachineReport::in_chunk(&machines[mi], os_names[p].clone(), chunk.clone(), spans)
+        })
+        .collect()
 }
 
 /// Checks one machine against a plan made for it alone (with
@@ -1750,8 +1851,21 @@ pub fn check_one<F: Facts + ?Sized>(
     plan: &ProfilePlan,
     scratch: &mut Scratch,
 ) -> MachineReport {
-    let reasons = check_machine(c, facts, plan, None, scratch);
-    MachineReport::new(m, Arc::from(m.os_display()), reasons)
+    let mut chunk = Chunk {
+        reasons: Vec::new(),
+        to_do: Vec::new(),
+    };
+    check_machine(
+        c,
+        facts,
+        plan,
+        None,
+        scratch,
+        &mut chunk.reasons,
+        &mut chunk.to_do,
+    );
+    let spans = ((0, chunk.reasons.len()), (0, chunk.to_do.len()));
+    MachineReport::in_chunk(m, Arc::from(m.os_display()), Arc::new(chunk), spans)
 }
 
 /// Wraps machine reports made with [`check_one`] into a report.
@@ -1895,11 +2009,23 @@ mod tests {
                         .collect(),
                 );
                 let facts = tables.load(c, m);
-                check_one(c, m, &facts, &plan, &mut scratch)
-                    .reasons()
-                    .to_vec()
+                let report = check_one(c, m, &facts, &plan, &mut scratch);
+                to_do_is_the_scan(&report);
+                report.reasons().to_vec()
             })
             .collect()
+    }
+
+    /// The to-do list kept while checking is what a scan of the findings
+    /// gives.
+    fn to_do_is_the_scan(m: &MachineReport) {
+        let kept: Vec<(u32, Status)> = m.to_do().map(|f| (f.alert, f.status)).collect();
+        let scan: Vec<(u32, Status)> = m
+            .findings()
+            .filter(|f| f.status.asks_for_work())
+            .map(|f| (f.alert, f.status))
+            .collect();
+        assert_eq!(kept, scan, "{}", m.name);
     }
 
     fn checked(c: Compiled, machines: &[Machine]) -> Vec<Vec<Reason>> {
@@ -1910,7 +2036,10 @@ mod tests {
             .check(machines, &Options::default())
             .machines
             .into_iter()
-            .map(|m| m.reasons().to_vec())
+            .map(|m| {
+                to_do_is_the_scan(&m);
+                m.reasons().to_vec()
+            })
             .collect()
     }
 
