@@ -829,6 +829,8 @@ fn main() {
             mismatches += 1;
         }
     }
+    // The worklist read on one thread is the same.
+    let same_worklist = hfr_fleet::Worklist::with_threads(&report, 1) == wl;
     let naive_scaled = if n_naive > 0 {
         t_naive * n_machines as f64 / n_naive as f64
     } else {
@@ -939,6 +941,11 @@ fn main() {
     );
     let _ = writeln!(
         out,
+        "  worklist on one thread the same: {}",
+        if same_worklist { "yes" } else { "NO" }
+    );
+    let _ = writeln!(
+        out,
         "ratio: indexed check {:.0}x faster than the reference",
         naive_scaled / t_check
     );
@@ -947,7 +954,7 @@ fn main() {
         if t_check < target && total < target && rss.unwrap_or(0) < 2 * 1024 * 1024 { "PASS" } else { "FAIL" },
         t_check, total, rss.unwrap_or(0) as f64 / 1024.0);
     print!("{out}");
-    if mismatches > 0 {
+    if mismatches > 0 || !same_worklist {
         std::process::exit(1);
     }
 }

@@ -110,6 +110,7 @@ impl Checker {
             }
         }
 
+        let t_group = t0.elapsed();
         let threads = match opts.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -169,6 +170,7 @@ impl Checker {
             }
             out
         });
+        let t2 = std::time::Instant::now();
         let mut slots: Vec<Option<MachineReport>> = (0..machines.len()).map(|_| None).collect();
         for (r, &i) in reports.into_iter().zip(&order) {
             slots[i] = Some(r);
@@ -176,10 +178,12 @@ impl Checker {
         let reports: Vec<MachineReport> = slots.into_iter().flatten().collect();
         if std::env::var_os("HFR_FLEET_TIMING").is_some() {
             eprintln!(
-                "profiles+plans {:?} ({} profiles), machines {:?}",
-                t1 - t0,
+                "profiles {:?} + plans {:?} ({} profiles), machines {:?} (in order {:?})",
+                t_group,
+                t1 - t0 - t_group,
                 profiles.len(),
-                t1.elapsed()
+                t1.elapsed(),
+                t2.elapsed()
             );
         }
 
@@ -1468,9 +1472,12 @@ const BLOCK: usize = 64;
 /// operations: a key found (the first in the target's order), else a KB,
 /// else "not found" or "no data" by whether the machine's updates or keys
 /// were collected; exactly what [`evaluate`] says for them, which the
-/// other machines still go through. Branches on evidence that differs from
-/// machine to machine are what a machine-by-machine check spends its time
-/// on.
+/// other machines still go through. The same columns decide, for any
+/// target, what comes before the evidence: a component the fix concerns
+/// that is absent or not collected (none of the package's files there),
+/// and a platform with no fix or no package. Branches on evidence that
+/// differs from machine to machine are what a machine-by-machine check
+/// spends its time on.
 struct Block {
     /// Per id, the block's machines that have it (bit `j`: machine `j`).
     files: Vec<u64>,
@@ -1567,15 +1574,14 @@ impl Block {
             }
             let first = item.targets.0 as usize;
             for (k, e) in slice(&plan.targets, item.targets).iter().enumerate() {
-                if !e.simple {
+                let gated = e.gate != Gate::Open;
+                if !(e.simple || gated || e.no_fix || e.wrong_arch) {
                     continue;
                 }
                 let t = first + k;
                 let with_files = slice(&plan.files, e.files)
                     .iter()
                     .fold(0, |acc, x| acc | col(&self.files, x.id));
-                let decided = all & !with_files;
-                self.pre_mask[t] = decided;
                 let mut base = Reason::new(item.alert, Rule::NoData);
                 base.target = e.target;
                 let (pre, stride) = (&mut self.pre, self.targets);
@@ -1590,6 +1596,36 @@ impl Block {
                         hit &= hit - 1;
                     }
                 };
+                // In the order `evaluate` asks: the component gate (the
+                // package's files stand in for an absent or unknown
+                // component), then no fix or no package for the platform,
+                // then (simple targets, files absent) the key and the KB.
+                let mut open = all;
+                if gated {
+                    let absent = all & !with_files;
+                    let rule = if e.gate == Gate::AbsentUnlessFiles {
+                        Rule::ComponentAbsent
+                    } else {
+                        Rule::ComponentUnknown
+                    };
+                    put(absent, rule, None);
+                    open = with_files;
+                }
+                let decided = if e.no_fix {
+                    put(open, Rule::VendorNoFix, None);
+                    all
+                } else if e.wrong_arch {
+                    put(open, Rule::ArchNoPackage, None);
+                    all
+                } else if e.simple {
+                    all & !with_files
+                } else {
+                    all & !open
+                };
+                self.pre_mask[t] = decided;
+                if !e.simple {
+                    continue;
+                }
                 let mut left = decided;
                 for (pos, &id) in slice(&plan.ids, e.keys).iter().enumerate() {
                     let hit = col(&self.keys, id) & left;

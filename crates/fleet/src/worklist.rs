@@ -297,8 +297,168 @@ fn tally(machines: &[crate::report::MachineReport], first: usize, units: &[Units
     out
 }
 
+/// Per alert: its units with their machines, and every machine.
+type Need = (Vec<(u32, Vec<u32>)>, Vec<u32>);
+
+/// One alert's machines, from every thread's tally.
+struct Joined {
+    need: Need,
+    reapply: Vec<u32>,
+    upgrades: Vec<u32>,
+}
+
+/// Joins one alert's tallies (one per thread, in machine order).
+fn join_alert(report: &Report, alert: usize, u: &Units, parts: Vec<Tally>) -> Joined {
+    let mut lists: Vec<Vec<u32>> = Vec::new();
+    let (mut reapply, mut upgrades) = (Vec::new(), Vec::new());
+    for p in parts {
+        if lists.is_empty() {
+            lists = p.lists;
+        } else {
+            for (s, l) in p.lists.into_iter().enumerate() {
+                if let Some(into) = lists.get_mut(s) {
+                    into.extend(l);
+                }
+            }
+        }
+        if reapply.is_empty() {
+            reapply = p.reapply;
+        } else {
+            reapply.extend(p.reapply);
+        }
+        if upgrades.is_empty() {
+            upgrades = p.upgrades;
+        } else {
+            upgrades.extend(p.upgrades);
+        }
+    }
+    // The units that have machines, in the order first used: by their
+    // first machine, and for units that first machine needs together, as
+    // its finding lists them.
+    let mut used: Vec<(u32, usize, u32, Vec<u32>)> = lists
+        .into_iter()
+        .enumerate()
+        .filter_map(|(s, l)| Some((*l.first()?, s, u.unit[s], l)))
+        .collect();
+    used.sort_by_key(|x| x.0);
+    for group in used.chunk_by_mut(|a, b| a.0 == b.0) {
+        if group.len() > 1 {
+            let nth = first_slots(report, group[0].0, alert, u);
+            group.sort_by_key(|x| nth.iter().position(|&s| usize::from(s) == x.1));
+        }
+    }
+    // Every machine that needs the fix: the units' lists (each ascending)
+    // merged.
+    let mut all: Vec<u32> = Vec::new();
+    for (k, x) in used.iter().enumerate() {
+        all = if k == 0 {
+            x.3.clone()
+        } else {
+            union_sorted(&all, &x.3)
+        };
+    }
+    Joined {
+        need: (used.into_iter().map(|(_, _, u, l)| (u, l)).collect(), all),
+        reapply,
+        upgrades,
+    }
+}
+
+/// The union of two ascending lists without repeats, ascending.
+fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// [`join_alert`] for every alert, on up to `threads` threads, each taking
+/// a contiguous run of alerts of about equal size (machines listed).
+fn join_alerts(
+    report: &Report,
+    units: &[Units],
+    per_alert: Vec<Vec<Tally>>,
+    threads: usize,
+) -> Vec<Joined> {
+    let size = |ts: &Vec<Tally>| -> usize {
+        ts.iter()
+            .map(|t| t.lists.iter().map(Vec::len).sum::<usize>() + 1)
+            .sum()
+    };
+    let total: usize = per_alert.iter().map(size).sum();
+    let threads = threads.max(1);
+    let mut runs: Vec<Vec<(usize, Vec<Tally>)>> = vec![Vec::new()];
+    let mut acc = 0;
+    for (a, ts) in per_alert.into_iter().enumerate() {
+        acc += size(&ts);
+        if let Some(r) = runs.last_mut() {
+            r.push((a, ts));
+        }
+        if acc * threads >= total * runs.len() && runs.len() < threads {
+            runs.push(Vec::new());
+        }
+    }
+    let run = |r: Vec<(usize, Vec<Tally>)>| -> Vec<Joined> {
+        r.into_iter()
+            .map(|(a, ts)| match units.get(a) {
+                Some(u) => join_alert(report, a, u, ts),
+                None => Joined {
+                    need: (Vec::new(), Vec::new()),
+                    reapply: Vec::new(),
+                    upgrades: Vec::new(),
+                },
+            })
+            .collect()
+    };
+    std::thread::scope(|scope| {
+        let run = &run;
+        let mut runs = runs.into_iter();
+        let first = runs.next().unwrap_or_default();
+        let handles: Vec<_> = runs.map(|r| scope.spawn(move || run(r))).collect();
+        let mut out = run(first);
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+        out
+    })
+}
+
 impl Worklist {
+    /// The worklist of a report, on every core for a large one.
     pub fn new(report: &Report) -> Worklist {
+        let threads = if report.machines.len() < 2000 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        };
+        Self::with_threads(report, threads)
+    }
+
+    /// The worklist, read on `threads` threads (at least one): the same
+    /// for any number.
+    pub fn with_threads(report: &Report, threads: usize) -> Worklist {
+        let threads = threads.max(1);
         let c = report.compiled();
         let n = report.alerts().len();
         let table: Arc<Vec<String>> =
@@ -307,15 +467,12 @@ impl Worklist {
             table: table.clone(),
             idx,
         };
+        let t0 = std::time::Instant::now();
         let units: Vec<Units> = (0..n).map(|a| Units::of(report, a)).collect();
+        let t1 = std::time::Instant::now();
         // The findings are read on every core, each thread a contiguous
         // run of machines; the runs are then joined in machine order, so
         // the lists come out as one pass in order would make them.
-        let threads = if report.machines.len() < 2000 {
-            1
-        } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        };
         let chunk = report.machines.len().div_ceil(threads).max(1);
         let parts: Vec<Vec<Tally>> = std::thread::scope(|scope| {
             let units = &units;
@@ -336,57 +493,27 @@ impl Worklist {
             }
             parts
         });
-        let mut parts = parts.into_iter();
-        let mut merged = parts.next().unwrap_or_else(|| vec![Tally::default(); n]);
+        let t2 = std::time::Instant::now();
+        // Per alert, the threads' tallies in machine order; joined alert by
+        // alert on every core (the lists hold some ten million machines).
+        let mut per_alert: Vec<Vec<Tally>> = (0..n).map(|_| Vec::with_capacity(threads)).collect();
         for part in parts {
-            for (m, p) in merged.iter_mut().zip(part) {
-                if m.lists.is_empty() {
-                    m.lists = p.lists;
-                } else {
-                    for (s, l) in p.lists.into_iter().enumerate() {
-                        m.lists[s].extend(l);
-                    }
+            for (a, t) in part.into_iter().enumerate() {
+                if let Some(v) = per_alert.get_mut(a) {
+                    v.push(t);
                 }
-                m.reapply.extend(p.reapply);
-                m.upgrades.extend(p.upgrades);
             }
         }
+        let joined = join_alerts(report, &units, per_alert, threads);
         let mut upgrades: Vec<Vec<u32>> = Vec::with_capacity(n);
-        // Per alert: its units with their machines, and every machine.
-        type Need = (Vec<(u32, Vec<u32>)>, Vec<u32>);
         let mut need: Vec<Need> = Vec::with_capacity(n);
         let mut reapply: Vec<Vec<u32>> = Vec::with_capacity(n);
-        for (alert, (t, u)) in merged.into_iter().zip(&units).enumerate() {
-            // The units that have machines, in the order first used: by
-            // their first machine, and for units that first machine
-            // needs together, as its finding lists them.
-            let mut used: Vec<(u32, usize, u32, Vec<u32>)> = t
-                .lists
-                .into_iter()
-                .enumerate()
-                .filter_map(|(s, l)| Some((*l.first()?, s, u.unit[s], l)))
-                .collect();
-            used.sort_by_key(|x| x.0);
-            for group in used.chunk_by_mut(|a, b| a.0 == b.0) {
-                if group.len() > 1 {
-                    let nth = first_slots(report, group[0].0, alert, u);
-                    group.sort_by_key(|x| nth.iter().position(|&s| usize::from(s) == x.1));
-                }
-            }
-            // Every machine that needs the fix: the units' lists joined.
-            let all = match &used[..] {
-                [one] => one.3.clone(),
-                many => {
-                    let mut all: Vec<u32> = many.iter().flat_map(|x| x.3.iter().copied()).collect();
-                    all.sort_unstable();
-                    all.dedup();
-                    all
-                }
-            };
-            upgrades.push(t.upgrades);
-            need.push((used.into_iter().map(|(_, _, u, l)| (u, l)).collect(), all));
-            reapply.push(t.reapply);
+        for j in joined {
+            need.push(j.need);
+            reapply.push(j.reapply);
+            upgrades.push(j.upgrades);
         }
+        let t3 = std::time::Instant::now();
         let mut items: Vec<WorkItem> = Vec::new();
         let mut unestimated = 0;
         for (alert, (units, all)) in need.into_iter().enumerate() {
@@ -442,6 +569,15 @@ impl Worklist {
                 .then(y.machines.len().cmp(&x.machines.len()))
                 .then(x.alert.cmp(&y.alert))
         });
+        if std::env::var_os("HFR_FLEET_TIMING").is_some() {
+            eprintln!(
+                "worklist: names+units {:?}, tally {:?}, merge+lists {:?}, items {:?}",
+                t1 - t0,
+                t2 - t1,
+                t3 - t2,
+                t3.elapsed()
+            );
+        }
         let total_minutes = if unestimated == 0 {
             Some(items.iter().filter_map(|i| i.minutes).sum())
         } else {

@@ -261,3 +261,35 @@ fn whole_file_errors() {
         }
     );
 }
+
+/// A large inventory is checked for UTF-8 in two halves at once: a bad
+/// byte is found at its offset in either half, and a character the split
+/// would cut in two is not mistaken for one.
+#[test]
+fn large_inventories_are_checked_for_utf8_in_halves() {
+    // Over 16 MiB, the size from which the halves are checked apart.
+    let record = r#"{"name": "PC-01", "os": "Windows XP Professional", "service_pack": "SP2"}"#;
+    let mut split_inside = false;
+    for extra in ["", "x", "xx"] {
+        // Two-byte characters throughout the middle, with zero to two
+        // ASCII bytes before them: at least one of the three has the
+        // middle of the file inside a character.
+        let filler = "é".repeat(9 << 20);
+        let text = format!(r#"{{"collected": "{extra}{filler}", "machines": [{record}]}}"#);
+        split_inside |= text.as_bytes()[text.len() / 2] & 0xC0 == 0x80;
+        let parsed = parse_json(text.as_bytes()).expect("valid UTF-8 across the split");
+        assert_eq!(parsed.machines.len(), 1);
+
+        for at in [text.len() / 4, text.len() / 2 + 1001, text.len() - 20] {
+            let mut bytes = text.clone().into_bytes();
+            // A lone continuation byte where a character should start.
+            let start = (at..).find(|&i| bytes[i] & 0xC0 != 0x80).expect("a start");
+            bytes[start] = 0x80;
+            match parse_json(&bytes) {
+                Err(InventoryError::NotUtf8 { offset }) => assert_eq!(offset, start, "{extra:?}"),
+                other => panic!("{extra:?} {at}: {:?}", other.map(|p| p.machines.len())),
+            }
+        }
+    }
+    assert!(split_inside);
+}

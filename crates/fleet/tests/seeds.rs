@@ -426,6 +426,15 @@ fn worklist_order_and_estimates() {
     let parsed = hfr_fleet::parse_json(&serde_json::to_vec(&inv).expect("json")).expect("inv");
     let r = hfr_fleet::check(&alerts, &parsed.machines);
     let wl = hfr_fleet::Worklist::new(&r);
+    // Read on more threads (machines split, alerts joined on each), the
+    // same worklist.
+    for threads in 2..=5 {
+        assert_eq!(
+            hfr_fleet::Worklist::with_threads(&r, threads),
+            wl,
+            "{threads}"
+        );
+    }
     let ids: Vec<&str> = wl.items.iter().map(|i| i.alert.as_str()).collect();
     // Critical before important; among equals more machines first (MS06-035
     // is missing on four); among the important ones, exploit code first.
