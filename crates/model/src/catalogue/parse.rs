@@ -85,8 +85,8 @@ pub fn parse(name: &str) -> ParsedProduct {
 const MEMO_LIMIT: usize = 4096;
 
 thread_local! {
-    static MEMO: std::cell::RefCell<std::collections::HashMap<String, ParsedProduct>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static MEMO: std::cell::RefCell<rustc_hash::FxHashMap<String, ParsedProduct>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
 }
 
 fn parse_uncached(name: &str) -> ParsedProduct {

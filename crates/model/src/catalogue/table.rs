@@ -8,7 +8,7 @@
 //! that cut across products (architecture, service pack, Server Core, …) are
 //! not spelled here: the parser peels them off the name before the lookup.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use schemars::JsonSchema;
@@ -853,13 +853,13 @@ pub(crate) struct Hit {
 
 pub(crate) struct Index {
     /// key → what it names. Built from names, aliases and edition forms.
-    pub spellings: HashMap<String, Hit>,
+    pub spellings: FxHashMap<String, Hit>,
     /// Every spelling with the row it belongs to (for the prefix search),
     /// with duplicates of the same key from different rows kept so a test
     /// can report them.
     pub all: Vec<(String, Hit)>,
-    pub by_name: HashMap<&'static str, usize>,
-    pub by_slug: HashMap<&'static str, usize>,
+    pub by_name: FxHashMap<&'static str, usize>,
+    pub by_slug: FxHashMap<&'static str, usize>,
 }
 
 /// The spellings an edition's forms expand to for one row.
@@ -879,7 +879,9 @@ pub(crate) fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
         let mut all = Vec::new();
-        let (mut by_name, mut by_slug) = (HashMap::new(), HashMap::new());
+        // Looked up for every product match (a fleet check asks some
+        // hundred thousand times): a fast hash for these short keys.
+        let (mut by_name, mut by_slug) = (FxHashMap::default(), FxHashMap::default());
         for (i, row) in BASES.iter().enumerate() {
             by_name.insert(row.name, i);
             by_slug.insert(row.slug, i);
@@ -904,7 +906,7 @@ pub(crate) fn index() -> &'static Index {
                 }
             }
         }
-        let mut spellings = HashMap::new();
+        let mut spellings = FxHashMap::default();
         for (s, hit) in &all {
             // The first spelling wins; the table test asserts there is no
             // second one with another meaning.
@@ -965,7 +967,8 @@ mod tests {
 
     #[test]
     fn no_spelling_means_two_things() {
-        let mut seen: HashMap<String, (Hit, &str)> = HashMap::new();
+        let mut seen: std::collections::HashMap<String, (Hit, &str)> =
+            std::collections::HashMap::new();
         for (s, hit) in &index().all {
             if let Some((other, first)) = seen.insert(key(s), (*hit, s)) {
                 assert_eq!(other, *hit, "{s:?} and {first:?}");
