@@ -203,6 +203,34 @@ fn check_the_demo_inventory() {
     assert_eq!(lines.next(), Some("machine,os,alert,status,label,reasons"));
     assert_eq!(lines.count(), 35);
     assert!(csv.contains("SV-WINS02,Windows 2000 Advanced Server for 32-bit Systems Service Pack 4,MS04-045,registry_only_files_older,"), "{csv}");
+    // Every finding's reasons in words, as the JSON has them, in order.
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let mut read = 0;
+    for row in rows.records() {
+        let row = row.expect("CSV row");
+        let machine = v["machines"]
+            .as_array()
+            .expect("machines")
+            .iter()
+            .find(|m| m["name"] == row[0])
+            .expect("machine in the JSON");
+        let finding = machine["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["alert"] == row[2])
+            .expect("finding in the JSON");
+        assert_eq!(finding["status"], row[3]);
+        let words: Vec<&str> = finding["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .map(|r| r["text"].as_str().expect("text"))
+            .collect();
+        assert_eq!(words.join(" / "), row[5]);
+        read += 1;
+    }
+    assert_eq!(read, 35);
 
     // The CSV inventory says the same.
     let from_csv = a.json(&["fleet", "check", s(&repo("demo/inventory.csv")), "--json"]);

@@ -183,7 +183,7 @@ pub enum ViaKind {
 /// One reason of one finding, in 24 bytes: the alert, the rule, indexes
 /// into the compiled alert (which target, which file, which branch entry)
 /// and the machine's own figure (the version it has, packed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Reason {
     /// The alert (index into the compiled archive).
     pub alert: u32,
@@ -724,22 +724,6 @@ impl Report {
 /// large report is not held twice.
 impl Serialize for Report {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Alerts<'a>(&'a [CompiledAlert]);
-        impl Serialize for Alerts<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut seq = s.serialize_seq(Some(self.0.len()))?;
-                for a in self.0 {
-                    seq.serialize_element(&serde_json::json!({
-                        "id": a.id,
-                        "title": a.title,
-                        "severity": a.severity.map(|s| s.number()),
-                        "exploit_code": a.exploit_code,
-                        "action": a.action,
-                    }))?;
-                }
-                seq.end()
-            }
-        }
         struct Machines<'a>(&'a Report);
         impl Serialize for Machines<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -783,10 +767,198 @@ impl Serialize for Report {
         let mut map = s.serialize_map(Some(6))?;
         map.serialize_entry("summary", &self.summary())?;
         map.serialize_entry("include_not_applicable", &self.include_not_applicable)?;
-        map.serialize_entry("alerts", &Alerts(self.alerts()))?;
+        map.serialize_entry("alerts", &AlertsJson(self.alerts()))?;
         map.serialize_entry("machines", &Machines(self))?;
         map.serialize_entry("rejects", &self.rejects)?;
         map.serialize_entry("warnings", &self.warnings)?;
         map.end()
+    }
+}
+
+// ── Large reports as JSON ────────────────────────────────────────────────
+
+/// Machines rendered per round of [`Report::write_json`]: each thread
+/// renders a share into its own buffer, and the buffers are written in
+/// order.
+const JSON_BATCH: usize = 2048;
+
+/// Distinct reasons a thread keeps rendered; past this it starts over, so
+/// a report with millions of distinct file versions cannot grow the cache
+/// without bound.
+const JSON_CACHE: usize = 100_000;
+
+impl Report {
+    /// Writes the report as JSON: the document its [`Serialize`] gives
+    /// (the same keys, in the same order, the same values), laid out one
+    /// finding a line. A report of 100,000 machines holds some 30 million
+    /// findings; serialized one value at a time, each reason put into
+    /// words again, that takes minutes. Here machines are rendered on
+    /// every core, and each thread renders a distinct reason once (the
+    /// same reason recurs on thousands of machines) and then copies its
+    /// bytes.
+    pub fn write_json<W: std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.write_json_on(out, threads)
+    }
+
+    /// [`Self::write_json`] on `threads` threads (at least one).
+    pub fn write_json_on<W: std::io::Write>(
+        &self,
+        out: &mut W,
+        threads: usize,
+    ) -> std::io::Result<()> {
+        let threads = threads.clamp(1, 64);
+        let compact = |v: &dyn erased::Json| v.bytes();
+        out.write_all(b"{\n  \"summary\": ")?;
+        out.write_all(&compact(&self.summary()))?;
+        out.write_all(b",\n  \"include_not_applicable\": ")?;
+        out.write_all(&compact(&self.include_not_applicable))?;
+        out.write_all(b",\n  \"alerts\": ")?;
+        out.write_all(&compact(&AlertsJson(self.alerts())))?;
+        out.write_all(b",\n  \"machines\": [")?;
+        // Per alert, the start of its findings; per status, the middle.
+        let heads: Vec<Vec<u8>> = self
+            .alerts()
+            .iter()
+            .map(|a| {
+                let mut h = b"{\"alert\": ".to_vec();
+                h.extend(compact(&a.id));
+                h.extend(b", \"status\": ");
+                h
+            })
+            .collect();
+        let mut mids: Vec<Vec<u8>> = vec![Vec::new(); Status::ALL.len()];
+        for st in Status::ALL {
+            let mut m = compact(&st);
+            m.extend(b", \"label\": ");
+            m.extend(compact(&st.label_ja()));
+            m.extend(b", \"reasons\": [");
+            mids[st as usize] = m;
+        }
+        let mut caches: Vec<rustc_hash::FxHashMap<Reason, Box<[u8]>>> =
+            (0..threads).map(|_| Default::default()).collect();
+        let mut first = true;
+        for batch in self.machines.chunks(JSON_BATCH) {
+            let share = batch.len().div_ceil(threads).max(1);
+            let (heads, mids) = (&heads, &mids);
+            let bufs: Vec<Vec<u8>> = std::thread::scope(|scope| {
+                let mut parts = batch.chunks(share).zip(caches.iter_mut());
+                let own = parts.next();
+                let handles: Vec<_> = parts
+                    .map(|(ms, cache)| {
+                        scope.spawn(move || self.render_machines(ms, cache, heads, mids))
+                    })
+                    .collect();
+                let mut bufs = Vec::with_capacity(threads);
+                if let Some((ms, cache)) = own {
+                    bufs.push(self.render_machines(ms, cache, heads, mids));
+                }
+                for h in handles {
+                    match h.join() {
+                        Ok(b) => bufs.push(b),
+                        Err(p) => std::panic::resume_unwind(p),
+                    }
+                }
+                bufs
+            });
+            for b in bufs {
+                // Every machine's text starts with a comma; the first
+                // machine's is left out.
+                let b = match (first, b.first()) {
+                    (true, Some(b',')) => &b[1..],
+                    _ => &b[..],
+                };
+                first &= b.is_empty();
+                out.write_all(b)?;
+            }
+        }
+        out.write_all(if self.machines.is_empty() {
+            b"],\n  \"rejects\": "
+        } else {
+            b"\n  ],\n  \"rejects\": "
+        })?;
+        out.write_all(&compact(&self.rejects))?;
+        out.write_all(b",\n  \"warnings\": ")?;
+        out.write_all(&compact(&self.warnings))?;
+        out.write_all(b"\n}\n")
+    }
+
+    /// `,` and each machine of `ms` as JSON (see [`Self::write_json`]).
+    fn render_machines(
+        &self,
+        ms: &[MachineReport],
+        cache: &mut rustc_hash::FxHashMap<Reason, Box<[u8]>>,
+        heads: &[Vec<u8>],
+        mids: &[Vec<u8>],
+    ) -> Vec<u8> {
+        let mut b = Vec::with_capacity(ms.len() * 1024);
+        for m in ms {
+            b.extend(b",\n    {\"name\": ");
+            b.extend(erased::Json::bytes(&m.name));
+            b.extend(b", \"os\": ");
+            b.extend(erased::Json::bytes(&*m.os));
+            b.extend(b", \"role\": ");
+            b.extend(erased::Json::bytes(&m.role));
+            b.extend(b", \"findings\": [");
+            let mut first = true;
+            for f in m.findings() {
+                b.extend(if first {
+                    &b"\n      "[..]
+                } else {
+                    b",\n      "
+                });
+                first = false;
+                b.extend(heads.get(f.alert as usize).map_or(&[][..], |h| h));
+                b.extend(&mids[f.status as usize]);
+                for (k, r) in f.reasons.iter().enumerate() {
+                    if k > 0 {
+                        b.extend(b", ");
+                    }
+                    if cache.len() >= JSON_CACHE {
+                        cache.clear();
+                    }
+                    let json = cache
+                        .entry(*r)
+                        .or_insert_with(|| erased::Json::bytes(&self.reason_view(r)).into());
+                    b.extend(&json[..]);
+                }
+                b.extend(b"]}");
+            }
+            b.extend(if first { &b"]}"[..] } else { b"\n    ]}" });
+        }
+        b
+    }
+}
+
+/// The alerts of a report as its JSON lists them.
+struct AlertsJson<'a>(&'a [CompiledAlert]);
+
+impl Serialize for AlertsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for a in self.0 {
+            seq.serialize_element(&serde_json::json!({
+                "id": a.id,
+                "title": a.title,
+                "severity": a.severity.map(|s| s.number()),
+                "exploit_code": a.exploit_code,
+                "action": a.action,
+            }))?;
+        }
+        seq.end()
+    }
+}
+
+mod erased {
+    /// A value's compact JSON; the values written here (numbers, strings,
+    /// plain structs) always serialize.
+    pub(super) trait Json {
+        fn bytes(&self) -> Vec<u8>;
+    }
+
+    impl<T: serde::Serialize + ?Sized> Json for T {
+        fn bytes(&self) -> Vec<u8> {
+            serde_json::to_vec(self).unwrap_or_else(|_| b"null".to_vec())
+        }
     }
 }

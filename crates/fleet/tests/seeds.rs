@@ -502,3 +502,63 @@ fn one_alert_alone_is_checked_like_all_of_them() {
     );
     assert_eq!(full.status_of("nt4", "MS05-017"), Some(NoFixUpgrade));
 }
+
+/// The streamed JSON of a report (machines rendered on several threads,
+/// reasons rendered once) is the document its `Serialize` gives, value for
+/// value, with or without the "not applicable" findings, for a few
+/// machines and for enough to fill several rounds.
+#[test]
+fn streamed_json_is_the_serialized_report() {
+    let alerts = demo_alerts();
+    let inv = hfr_fleet::template();
+    let parsed = hfr_fleet::parse_json(&serde_json::to_vec(&inv).expect("json")).expect("inv");
+    // 5,000 machines: the template's, renamed.
+    let many: Vec<hfr_fleet::Machine> = (0..5000)
+        .map(|i| {
+            let mut m = parsed.machines[i % parsed.machines.len()].clone();
+            m.name = format!("{}-{i}", m.name);
+            m
+        })
+        .collect();
+    let checker = hfr_fleet::Checker::new(&alerts);
+    for (machines, include_na) in [
+        (&parsed.machines[..], true),
+        (&parsed.machines[..0], true),
+        (&many[..], false),
+        (&many[..], true),
+    ] {
+        let mut r = checker.check(
+            machines,
+            &hfr_fleet::Options {
+                include_not_applicable: include_na,
+                ..Default::default()
+            },
+        );
+        // A reject and a warning, to see those lists written too.
+        let reject = hfr_fleet::inventory::Reject {
+            index: 7,
+            line: None,
+            name: Some("PC-\"引用\"".into()),
+            field: "files[2].version".into(),
+            message: "not a version: \"x\"".into(),
+        };
+        r.rejects = vec![reject.clone()];
+        r.warnings = vec![reject];
+        let want = serde_json::to_value(&r).expect("serialize");
+        for threads in [1, 3] {
+            let mut out = Vec::new();
+            r.write_json_on(&mut out, threads).expect("write");
+            let got: serde_json::Value = serde_json::from_slice(&out).unwrap_or_else(|e| {
+                panic!(
+                    "{e}: {}",
+                    String::from_utf8_lossy(&out[..out.len().min(2000)])
+                )
+            });
+            assert!(
+                got == want,
+                "{} machines, {threads} threads",
+                machines.len()
+            );
+        }
+    }
+}

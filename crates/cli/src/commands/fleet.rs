@@ -156,7 +156,9 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
             };
             let report = hfr_fleet::check_inventory(&checker, inv, &opts);
             if json {
-                print_json(&report)?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+                report.write_json(&mut out)?;
+                out.flush()?;
             } else if csv {
                 print_csv(&report)?;
             } else {
@@ -319,18 +321,40 @@ fn print_check(report: &Report) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One line per finding, written as the findings are read (a large fleet
+/// has millions), each distinct reason put into words once.
 fn print_csv(report: &Report) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    let out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let mut w = csv::Writer::from_writer(out);
     w.write_record(["machine", "os", "alert", "status", "label", "reasons"])?;
-    for r in report.rows(None) {
-        w.write_record([
-            r.machine.as_str(),
-            r.os.as_str(),
-            r.alert.as_str(),
-            r.status.key(),
-            r.label,
-            r.reasons.join(" / ").as_str(),
-        ])?;
+    let mut words: std::collections::HashMap<hfr_fleet::report::Reason, String> =
+        std::collections::HashMap::new();
+    let mut reasons = String::new();
+    for m in &report.machines {
+        for f in m.findings() {
+            reasons.clear();
+            for (k, r) in f.reasons.iter().enumerate() {
+                if k > 0 {
+                    reasons.push_str(" / ");
+                }
+                if words.len() >= 100_000 {
+                    words.clear();
+                }
+                let text = words
+                    .entry(*r)
+                    .or_insert_with(|| report.reason_view(r).text);
+                reasons.push_str(text);
+            }
+            let alert = report.alerts().get(f.alert as usize).map_or("", |a| &a.id);
+            w.write_record([
+                m.name.as_str(),
+                &m.os,
+                alert,
+                f.status.key(),
+                f.status.label_ja(),
+                reasons.as_str(),
+            ])?;
+        }
     }
     w.flush()?;
     Ok(())
