@@ -103,14 +103,6 @@ impl RolloutModel {
         Self::fit_points(pts, ModelBasis::Pooled)
     }
 
-    /// The same line, marked as borrowed.
-    pub fn with_basis(&self, basis: ModelBasis) -> RolloutModel {
-        RolloutModel {
-            basis,
-            ..self.clone()
-        }
-    }
-
     /// Minutes for `n` machines: 0 for none, never less than the fixed
     /// cost (or the per-machine cost of one machine, for a line that
     /// slopes oddly).

@@ -755,16 +755,23 @@ impl Compiled {
     }
 
     /// The rollout line for a package: its own, another package's of the
-    /// same alert, or the pooled one.
-    pub fn rollout_model(&self, alert: usize, package: Option<u16>) -> Option<RolloutModel> {
+    /// same alert, or the pooled one; with the basis it has here (another
+    /// package's line is the alert's). Borrowed: the pooled line carries
+    /// every measured point of the archive, and a worklist asks for a
+    /// line thousands of times.
+    pub fn rollout_model(
+        &self,
+        alert: usize,
+        package: Option<u16>,
+    ) -> Option<(&RolloutModel, ModelBasis)> {
         let a = self.alerts.get(alert)?;
-        if let Some(m) = package.and_then(|p| a.packages.get(p as usize)?.rollout.clone()) {
-            return Some(m);
+        if let Some(m) = package.and_then(|p| a.packages.get(p as usize)?.rollout.as_ref()) {
+            return Some((m, m.basis));
         }
         if let Some(m) = a.packages.iter().find_map(|p| p.rollout.as_ref()) {
-            return Some(m.with_basis(ModelBasis::Alert));
+            return Some((m, ModelBasis::Alert));
         }
-        self.pooled_rollout.clone()
+        self.pooled_rollout.as_ref().map(|m| (m, m.basis))
     }
 }
 

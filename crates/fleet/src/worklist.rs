@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::inventory::Role;
 use crate::report::{Report, Status};
-use crate::rollout::{ModelBasis, RolloutModel};
+use crate::rollout::ModelBasis;
 
 /// Machine names, shared: a worklist for 100,000 machines names each many
 /// times, so the lists hold indexes into one table of names.
@@ -524,8 +524,8 @@ impl Worklist {
             let mut packages = Vec::new();
             for (unit, ms) in units {
                 let (package, platform, reboot, pidx) = describe(report, alert, unit);
-                let model: Option<RolloutModel> = c.rollout_model(alert, pidx);
-                let minutes = model.as_ref().map(|m| m.estimate(ms.len()));
+                let model = c.rollout_model(alert, pidx);
+                let minutes = model.map(|(m, _)| m.estimate(ms.len()));
                 if minutes.is_none() {
                     unestimated += 1;
                 }
@@ -535,7 +535,7 @@ impl Worklist {
                     reboot,
                     machines: list(ms),
                     minutes,
-                    basis: model.map(|m| m.basis),
+                    basis: model.map(|(_, basis)| basis),
                     package_index: pidx,
                 });
             }
@@ -720,7 +720,7 @@ pub fn plan(report: &Report, worklist: &Worklist, pilot: usize, waves: usize) ->
                     alert: alert.to_string(),
                     package: p.package.clone(),
                     machines: n,
-                    minutes: model.map(|m| m.estimate(n)),
+                    minutes: model.map(|(m, _)| m.estimate(n)),
                 }
             })
             .collect();
