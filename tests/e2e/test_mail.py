@@ -18,6 +18,13 @@ FROM = "HotFix Report <alerts@hfr.example.org>"
 BASE = "https://hfr.example.org"
 
 
+def today_in_japan():
+    """The day it is in Japan: HotFix Weekly's weeks run Monday to Sunday,
+    Japan time, so from 15:00 UTC on a Sunday the machine's own date is
+    still in the week that has just ended."""
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 3600))
+
+
 class Inbox:
     """An SMTP server (aiosmtpd, in its own thread) that keeps what arrives."""
 
@@ -153,9 +160,9 @@ def test_the_weekly_digest_and_a_refusing_relay(archive):
         hfr(archive, "mail", "subscribe", "--confirmed",
             "reader@example.org", "nobody@example.org", "busy@example.org")
         hfr(archive, "publish", "MS04-035", "MS04-039", "--from", FROM, "--base-url", BASE)
-        out = hfr(archive, "weekly", "--week", time.strftime("%Y-%m-%d"), "--from", FROM, "--base-url", BASE)
+        out = hfr(archive, "weekly", "--week", today_in_japan(), "--from", FROM, "--base-url", BASE)
         assert "2 alerts, queued for 3 subscribers" in out, out
-        again = hfr(archive, "weekly", "--week", time.strftime("%Y-%m-%d"), "--from", FROM, "--base-url", BASE)
+        again = hfr(archive, "weekly", "--week", today_in_japan(), "--from", FROM, "--base-url", BASE)
         assert "queued for 0 subscribers" in again, again
         out = send(archive, port, "--backoff", "1", "--connections", "1")
         # 3 messages each for reader@ and busy@ (busy@ once refused with 451), none for nobody@.
