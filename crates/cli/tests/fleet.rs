@@ -182,6 +182,18 @@ fn check_the_demo_inventory() {
     ] {
         assert!(t.contains(want), "table lacks {want:?}:\n{t}");
     }
+    // The columns line up: every finding's alert starts at the header's
+    // アラート, by display width (Japanese characters take two columns).
+    let col = |line: &str, at: &str| {
+        line.find(at)
+            .map(|i| unicode_width::UnicodeWidthStr::width(&line[..i]))
+    };
+    let lines: Vec<&str> = t.lines().take_while(|l| !l.is_empty()).collect();
+    let alert_col = col(lines[0], "アラート").expect("header");
+    assert_eq!(lines.len(), 36, "{t}");
+    for l in &lines[1..] {
+        assert_eq!(col(l, " MS0").map(|c| c + 1), Some(alert_col), "{l}");
+    }
     // --skip-na and --alert narrow it down.
     let t = a.ok(&[
         "fleet",

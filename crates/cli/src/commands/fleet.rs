@@ -15,7 +15,7 @@ use hfr_fleet::{Checker, Format, Options, ParsedInventory, Report, Status, Workl
 use hfr_model::{Alert, RebootRequired};
 use hfr_store::AlertFilter;
 
-use crate::output::{print_json, table};
+use crate::output::{pad, print_json, table, width};
 use crate::render;
 
 #[derive(Debug, clap::Args)]
@@ -272,26 +272,106 @@ fn read_inventory(input: &Input) -> anyhow::Result<ParsedInventory> {
     Ok(parsed)
 }
 
+/// Reasons in words, each distinct reason worded once: a large fleet's
+/// report has millions of findings and far fewer distinct reasons.
+struct Words<'a> {
+    report: &'a Report,
+    cache: std::collections::HashMap<hfr_fleet::report::Reason, String>,
+}
+
+impl<'a> Words<'a> {
+    fn new(report: &'a Report) -> Self {
+        Words {
+            report,
+            cache: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The reasons' texts joined with " / ", into `out` (cleared first).
+    fn join(&mut self, reasons: &[hfr_fleet::report::Reason], out: &mut String) {
+        out.clear();
+        for (k, r) in reasons.iter().enumerate() {
+            if k > 0 {
+                out.push_str(" / ");
+            }
+            if self.cache.len() >= 100_000 {
+                self.cache.clear();
+            }
+            let report = self.report;
+            out.push_str(
+                self.cache
+                    .entry(*r)
+                    .or_insert_with(|| report.reason_view(r).text),
+            );
+        }
+    }
+}
+
+/// The report as an aligned table, written as the findings are read (a
+/// large fleet has millions, too many to hold as rows of text first). The
+/// last column, the reasons, is not padded, so one pass over the short
+/// columns finds the widths.
 fn print_check(report: &Report) -> anyhow::Result<()> {
-    let rows: Vec<Vec<String>> = report
-        .rows(None)
-        .into_iter()
-        .map(|r| {
-            vec![
-                r.machine,
-                r.os,
-                r.alert,
-                r.label.to_string(),
-                r.reasons.join(" / "),
-            ]
+    let header = ["マシン", "OS", "アラート", "状態", "理由"];
+    let alert_id = |i: u32| {
+        report
+            .alerts()
+            .get(i as usize)
+            .map_or("", |a| a.id.as_str())
+    };
+    let mut widths = [0; 4];
+    for (w, h) in widths.iter_mut().zip(header) {
+        *w = width(h);
+    }
+    for m in &report.machines {
+        let mut any = false;
+        for f in m.findings() {
+            any = true;
+            widths[2] = widths[2].max(width(alert_id(f.alert)));
+            widths[3] = widths[3].max(width(f.status.label_ja()));
+        }
+        if any {
+            widths[0] = widths[0].max(width(&m.name));
+            widths[1] = widths[1].max(width(&m.os));
+        }
+    }
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let cell = |c: &str, w: usize| pad(c, w) + "  ";
+    let head: String = header[..4]
+        .iter()
+        .zip(widths)
+        .map(|(h, w)| cell(h, w))
+        .collect();
+    writeln!(out, "{}", (head + header[4]).trim_end())?;
+    // Padded once: each alert's id, each status's label, each machine's
+    // name and OS.
+    let alerts: Vec<String> = (0..report.alerts().len())
+        .map(|i| cell(alert_id(i as u32), widths[2]))
+        .collect();
+    let labels: Vec<String> = (0..Status::ALL.len())
+        .map(|i| {
+            let label = Status::ALL
+                .iter()
+                .find(|s| **s as usize == i)
+                .map_or("", |s| s.label_ja());
+            cell(label, widths[3])
         })
         .collect();
-    let mut out = std::io::stdout().lock();
-    write!(
-        out,
-        "{}",
-        table(&["マシン", "OS", "アラート", "状態", "理由"], &rows)
-    )?;
+    let mut words = Words::new(report);
+    let mut reasons = String::new();
+    let mut text = String::new();
+    for m in &report.machines {
+        let who = cell(&m.name, widths[0]) + &cell(&m.os, widths[1]);
+        for f in m.findings() {
+            words.join(f.reasons, &mut reasons);
+            text.clear();
+            text.push_str(&who);
+            text.push_str(alerts.get(f.alert as usize).map_or("", |a| a.as_str()));
+            text.push_str(&labels[f.status as usize]);
+            text.push_str(&reasons);
+            writeln!(out, "{}", text.trim_end())?;
+        }
+    }
     let s = report.summary();
     let counts: Vec<String> = Status::ALL
         .iter()
@@ -318,6 +398,7 @@ fn print_check(report: &Report) -> anyhow::Result<()> {
             report.rejects.len()
         )?;
     }
+    out.flush()?;
     Ok(())
 }
 
@@ -327,24 +408,11 @@ fn print_csv(report: &Report) -> anyhow::Result<()> {
     let out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["machine", "os", "alert", "status", "label", "reasons"])?;
-    let mut words: std::collections::HashMap<hfr_fleet::report::Reason, String> =
-        std::collections::HashMap::new();
+    let mut words = Words::new(report);
     let mut reasons = String::new();
     for m in &report.machines {
         for f in m.findings() {
-            reasons.clear();
-            for (k, r) in f.reasons.iter().enumerate() {
-                if k > 0 {
-                    reasons.push_str(" / ");
-                }
-                if words.len() >= 100_000 {
-                    words.clear();
-                }
-                let text = words
-                    .entry(*r)
-                    .or_insert_with(|| report.reason_view(r).text);
-                reasons.push_str(text);
-            }
+            words.join(f.reasons, &mut reasons);
             let alert = report.alerts().get(f.alert as usize).map_or("", |a| &a.id);
             w.write_record([
                 m.name.as_str(),
