@@ -106,8 +106,12 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
-/// The status of a machine for an alert in `check --json` output.
-fn status<'a>(v: &'a serde_json::Value, machine: &str, alert: &str) -> &'a str {
+/// The finding of a machine for an alert in `check --json` output.
+fn finding<'a>(
+    v: &'a serde_json::Value,
+    machine: &str,
+    alert: &str,
+) -> Option<&'a serde_json::Value> {
     v["machines"]
         .as_array()
         .expect("machines")
@@ -119,6 +123,11 @@ fn status<'a>(v: &'a serde_json::Value, machine: &str, alert: &str) -> &'a str {
                 .iter()
                 .find(|f| f["alert"] == alert)
         })
+}
+
+/// The status of a machine for an alert in `check --json` output.
+fn status<'a>(v: &'a serde_json::Value, machine: &str, alert: &str) -> &'a str {
+    finding(v, machine, alert)
         .and_then(|f| f["status"].as_str())
         .unwrap_or("(none)")
 }
@@ -220,18 +229,7 @@ fn check_the_demo_inventory() {
     let mut read = 0;
     for row in rows.records() {
         let row = row.expect("CSV row");
-        let machine = v["machines"]
-            .as_array()
-            .expect("machines")
-            .iter()
-            .find(|m| m["name"] == row[0])
-            .expect("machine in the JSON");
-        let finding = machine["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .find(|f| f["alert"] == row[2])
-            .expect("finding in the JSON");
+        let finding = finding(&v, &row[0], &row[2]).expect("finding in the JSON");
         assert_eq!(finding["status"], row[3]);
         let words: Vec<&str> = finding["reasons"]
             .as_array()
