@@ -154,22 +154,8 @@ impl Checker {
             }
         }
         parts.push(&order[start..]);
-        let reports: Vec<MachineReport> = std::thread::scope(|scope| {
-            let run = &run;
-            let handles: Vec<_> = parts[1..]
-                .iter()
-                .map(|&part| scope.spawn(move || run(part)))
-                .collect();
-            let mut out = run(parts[0]);
-            out.reserve(machines.len().saturating_sub(out.len()));
-            for h in handles {
-                match h.join() {
-                    Ok(v) => out.extend(v),
-                    Err(p) => std::panic::resume_unwind(p),
-                }
-            }
-            out
-        });
+        let reports: Vec<MachineReport> =
+            crate::par::each(parts, run).into_iter().flatten().collect();
         let t2 = std::time::Instant::now();
         let mut slots: Vec<Option<MachineReport>> = (0..machines.len()).map(|_| None).collect();
         for (r, &i) in reports.into_iter().zip(&order) {
@@ -1215,21 +1201,30 @@ pub use crate::report::ViaKind;
 
 // ── Supersedence ─────────────────────────────────────────────────────────
 
-/// Per-thread scratch for one machine at a time: its reasons as they are
-/// made, and for the supersedence search which alerts are installed on it
-/// and what was already found out about a node (stamped with the
-/// machine's number, so nothing is cleared between machines).
+/// Per-thread scratch for one machine at a time: what its first pass
+/// leaves for the supersedence search, and for that search which alerts
+/// are installed on it and what was already found out about a node
+/// (stamped with the machine's number, so nothing is cleared between
+/// machines).
 pub struct Scratch {
     now: u32,
     installed: Vec<u32>,
     memo_stamp: Vec<u32>,
     memo: Vec<u32>,
+    pending: Pending,
+}
+
+/// What a machine's first pass leaves for the supersedence search, and
+/// what that search changed.
+#[derive(Debug, Default)]
+struct Pending {
     /// Reasons that a fix containing theirs may turn into "installed":
     /// (index among the machine's reasons, index into the plan's targets).
-    pending: Vec<(u32, u32)>,
-    /// The findings that asked for work before the supersedence search.
+    reasons: Vec<(u32, u32)>,
+    /// The findings that asked for work before the search (where they
+    /// start among the machine's reasons).
     to_do: Vec<u32>,
-    /// The reasons that search turned into "superseded".
+    /// The reasons the search turned into "superseded", ascending.
     changed: Vec<u32>,
 }
 
@@ -1240,9 +1235,7 @@ impl Scratch {
             installed: vec![0; nodes],
             memo_stamp: vec![0; nodes],
             memo: vec![0; nodes],
-            pending: Vec::new(),
-            to_do: Vec::new(),
-            changed: Vec::new(),
+            pending: Pending::default(),
         }
     }
 
@@ -1302,12 +1295,9 @@ impl Scratch {
 // ── One machine ──────────────────────────────────────────────────────────
 
 /// One machine's reasons, grouped by alert in alert order, before the
-/// supersedence search: appended to `out`, with the "not found" / "no
-/// data" reasons that search may change noted in `pending` (index among
-/// the machine's reasons, index into the plan's targets), the findings
-/// that ask for work in `to_do` (where they start among the machine's
-/// reasons), and each alert found installed passed to `installed` (its
-/// graph node).
+/// supersedence search: appended to `out`, with what that search needs in
+/// `pending` (see [`Pending`]), and each alert found installed passed to
+/// `installed` (its graph node).
 ///
 /// One pass over the plan makes each alert's reasons, and its status on
 /// the spot: an alert that evidence made "not applicable" (a component
@@ -1319,20 +1309,19 @@ impl Scratch {
 /// define.) Everything the pass reads is in the plan and the fact tables,
 /// laid out for it; the compiled alerts are read only for the rare rules
 /// (equal versions, builds).
-#[allow(clippy::too_many_arguments)]
 fn first_pass<F: Facts + ?Sized>(
     c: &Compiled,
     facts: &F,
     plan: &ProfilePlan,
     decided: Option<(&Block, usize)>,
     out: &mut Vec<Reason>,
-    pending: &mut Vec<(u32, u32)>,
-    to_do: &mut Vec<u32>,
+    pending: &mut Pending,
     mut installed: impl FnMut(u32),
 ) {
     let base = out.len();
-    pending.clear();
-    to_do.clear();
+    pending.reasons.clear();
+    pending.to_do.clear();
+    pending.changed.clear();
     for item in &plan.items {
         let start = out.len();
         let mut status = item.status;
@@ -1347,7 +1336,9 @@ fn first_pass<F: Facts + ?Sized>(
                         _ => evaluate(c, plan, item.alert, e, facts),
                     };
                     if matches!(r.rule, Rule::NotFound | Rule::NoData) {
-                        pending.push(((out.len() - base) as u32, first + k as u32));
+                        pending
+                            .reasons
+                            .push(((out.len() - base) as u32, first + k as u32));
                     }
                     status = status.max(r.rule.status());
                     out.push(r);
@@ -1360,24 +1351,35 @@ fn first_pass<F: Facts + ?Sized>(
         match status {
             Status::Installed => installed(item.node),
             Status::NotApplicable if !plan.include_na => out.truncate(start),
-            s if s.asks_for_work() => to_do.push((start - base) as u32),
+            s if s.asks_for_work() => pending.to_do.push((start - base) as u32),
             _ => {}
         }
     }
 }
 
-/// Turns a "not found" / "no data" reason into "superseded" (with the
-/// installed fix that contains it) where the supersedence graph says so.
-fn supersede(r: &mut Reason, root: u32) {
-    r.rule = Rule::Superseded;
-    r.set_via(ViaKind::Fix, root);
+/// Turns reason `ri` of a machine's `reasons` into "superseded", with the
+/// installed fix `root` that contains it, and notes it in `changed`.
+fn supersede(reasons: &mut [Reason], changed: &mut Vec<u32>, ri: u32, root: u32) {
+    if let Some(r) = reasons.get_mut(ri as usize) {
+        r.rule = Rule::Superseded;
+        r.set_via(ViaKind::Fix, root);
+        changed.push(ri);
+    }
 }
 
-/// Appends to `into` the findings of `to_do` (starts among `reasons`,
-/// one machine's) that still ask for work after the supersedence search
-/// turned the reasons at `changed` (ascending) into "superseded". That
-/// search only lowers a status, so it can only take findings off the
-/// list; only those with a changed reason are looked at again.
+impl Pending {
+    /// Appends to `into` the findings that still ask for work among
+    /// `reasons` (the machine's) after the search. It only lowers a
+    /// status, so it can only take findings off the list; only those with
+    /// a changed reason are looked at again.
+    fn settle_to_do(&self, reasons: &[Reason], into: &mut Vec<u32>) {
+        settle_to_do(reasons, &self.to_do, &self.changed, into);
+    }
+}
+
+/// See [`Pending::settle_to_do`]: the findings of `to_do` (starts among
+/// `reasons`) still asking for work after the reasons at `changed`
+/// (ascending) became "superseded".
 fn settle_to_do(reasons: &[Reason], to_do: &[u32], changed: &[u32], into: &mut Vec<u32>) {
     let mut c = 0;
     for (k, &start) in to_do.iter().enumerate() {
@@ -1415,25 +1417,14 @@ fn check_machine<F: Facts + ?Sized>(
     let now = scratch.now;
     let base = out.len();
     let mut pending = std::mem::take(&mut scratch.pending);
-    let mut first_to_do = std::mem::take(&mut scratch.to_do);
-    let mut changed = std::mem::take(&mut scratch.changed);
-    first_pass(
-        c,
-        facts,
-        plan,
-        decided,
-        out,
-        &mut pending,
-        &mut first_to_do,
-        |node| {
-            if let Some(s) = scratch.installed.get_mut(node as usize) {
-                *s = now;
-            }
-        },
-    );
-    changed.clear();
+    first_pass(c, facts, plan, decided, out, &mut pending, |node| {
+        if let Some(s) = scratch.installed.get_mut(node as usize) {
+            *s = now;
+        }
+    });
     let os = &facts.machine().os;
-    for &(ri, ti) in &pending {
+    let mine = &mut out[base..];
+    for &(ri, ti) in &pending.reasons {
         let Some(e) = plan.targets.get(ti as usize) else {
             continue;
         };
@@ -1444,15 +1435,12 @@ fn check_machine<F: Facts + ?Sized>(
                 break;
             }
         }
-        if let (Some(root), Some(r)) = (via, out.get_mut(base + ri as usize)) {
-            supersede(r, root);
-            changed.push(ri);
+        if let Some(root) = via {
+            supersede(mine, &mut pending.changed, ri, root);
         }
     }
-    settle_to_do(&out[base..], &first_to_do, &changed, to_do);
+    pending.settle_to_do(mine, to_do);
     scratch.pending = pending;
-    scratch.to_do = first_to_do;
-    scratch.changed = changed;
 }
 
 // ── Blocks of machines ───────────────────────────────────────────────────
@@ -1491,6 +1479,14 @@ struct Block {
     targets: usize,
     /// Per target, the machines whose reason is decided.
     pre_mask: Vec<u64>,
+}
+
+/// The bits of a block's first `n` machines.
+fn block_mask(n: usize) -> u64 {
+    match n {
+        BLOCK => u64::MAX,
+        n => (1u64 << n) - 1,
+    }
 }
 
 /// The bit column of `id`.
@@ -1559,10 +1555,7 @@ impl Block {
                 collected |= bit;
             }
         }
-        let all = match machines.len() {
-            BLOCK => u64::MAX,
-            n => (1u64 << n) - 1,
-        };
+        let all = block_mask(machines.len());
         self.targets = plan.targets.len();
         self.pre
             .resize(self.targets * BLOCK, Reason::new(0, Rule::NoData));
@@ -1748,16 +1741,15 @@ impl SupBlock {
     }
 }
 
-/// A machine's place in the chunk, its pending reasons and its first
-/// to-do list while its block is checked.
+/// A machine's facts, its place in the chunk and what its first pass left
+/// for the supersedence search, while its block is checked.
 #[derive(Default)]
 struct MachineBuf {
     ids: MachineIds,
     /// Its reasons: `chunk.reasons[base..end]`.
     base: usize,
     end: usize,
-    pending: Vec<(u32, u32)>,
-    to_do: Vec<u32>,
+    pending: Pending,
 }
 
 /// Checks the machines `part` (positions in `machines`, grouped by
@@ -1790,7 +1782,6 @@ fn check_run(
     type Spans = ((usize, usize), (usize, usize));
     // Per machine: its position, its profile and its spans in the chunk.
     let mut done: Vec<(usize, usize, Spans)> = Vec::with_capacity(part.len());
-    let mut changed: Vec<u32> = Vec::new();
     let mut i = 0;
     while i < part.len() {
         let p = profile_of[part[i]] as usize;
@@ -1836,36 +1827,33 @@ fn check_run(
                 Some((&block, j)),
                 &mut chunk.reasons,
                 &mut b.pending,
-                &mut b.to_do,
                 |node| sup.mark(node, j),
             );
             b.end = chunk.reasons.len();
         }
-        let all = match ms.len() {
-            BLOCK => u64::MAX,
-            n => (1u64 << n) - 1,
-        };
+        let all = block_mask(ms.len());
         let os = &ms[0].os;
-        for (j, b) in bufs[..ms.len()].iter().enumerate() {
-            changed.clear();
-            for &(ri, ti) in &b.pending {
+        for (j, b) in bufs[..ms.len()].iter_mut().enumerate() {
+            let mine = chunk.reasons.get_mut(b.base..b.end).unwrap_or(&mut []);
+            let Pending {
+                reasons: waiting,
+                changed,
+                ..
+            } = &mut b.pending;
+            for &(ri, ti) in waiting.iter() {
                 let Some(e) = plan.targets.get(ti as usize) else {
                     continue;
                 };
                 for &n in slice(&plan.ids, e.sup) {
                     if sup.contained(c, os, &block.kbs, n, all) >> j & 1 != 0 {
                         let root = sup.roots[sup.slot[n as usize] as usize][j];
-                        if let Some(r) = chunk.reasons.get_mut(b.base + ri as usize) {
-                            supersede(r, root);
-                            changed.push(ri);
-                        }
+                        supersede(mine, changed, ri, root);
                         break;
                     }
                 }
             }
             let t0 = chunk.to_do.len();
-            let reasons = chunk.reasons.get(b.base..b.end).unwrap_or(&[]);
-            settle_to_do(reasons, &b.to_do, &changed, &mut chunk.to_do);
+            b.pending.settle_to_do(mine, &mut chunk.to_do);
             done.push((ids[j], p, ((b.base, b.end), (t0, chunk.to_do.len()))));
         }
     }
@@ -1931,18 +1919,10 @@ fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + 
             done.push((i, f(x)));
         }
     };
-    let mut all: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let work = &work;
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut all = work();
-        for h in handles {
-            match h.join() {
-                Ok(v) => all.extend(v),
-                Err(p) => std::panic::resume_unwind(p),
-            }
-        }
-        all
-    });
+    let mut all: Vec<(usize, R)> = crate::par::each(vec![(); threads], |()| work())
+        .into_iter()
+        .flatten()
+        .collect();
     all.sort_unstable_by_key(|x| x.0);
     all.into_iter().map(|x| x.1).collect()
 }

@@ -566,15 +566,11 @@ fn utf8(bytes: &[u8]) -> Result<&str, InventoryError> {
         std::str::from_utf8(bytes).map_err(|e| not_utf8(e.valid_up_to()))?
     } else {
         let (a, b) = bytes.split_at(mid);
-        let (ra, rb) = std::thread::scope(|scope| {
-            let hb = scope.spawn(|| std::str::from_utf8(b).map(|_| ()));
-            let ra = std::str::from_utf8(a).map(|_| ());
-            (ra, hb.join())
+        let halves = crate::par::each(vec![(0, a), (mid, b)], |(at, half)| {
+            std::str::from_utf8(half).map_err(|e| at + e.valid_up_to())
         });
-        ra.map_err(|e| not_utf8(e.valid_up_to()))?;
-        match rb {
-            Ok(r) => r.map_err(|e| not_utf8(mid + e.valid_up_to()))?,
-            Err(p) => std::panic::resume_unwind(p),
+        for h in halves {
+            h.map_err(not_utf8)?;
         }
         // SAFETY: both halves were just checked to be UTF-8, and a string
         // of UTF-8 followed by another is UTF-8 (each half ends with a

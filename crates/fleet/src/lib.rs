@@ -25,6 +25,7 @@
 pub mod component;
 pub mod engine;
 pub mod inventory;
+mod par;
 pub mod report;
 pub mod rollout;
 pub mod rules;
@@ -37,7 +38,7 @@ pub use inventory::{
     inventory_json_schema, parse, parse_csv, parse_json, read_capped, template, Format, Inventory,
     InventoryError, Machine, MachineRecord, ParsedInventory, Reject, MAX_INVENTORY_BYTES,
 };
-pub use report::{Finding, Reason, ReasonView, Report, Row, Rule, Status, Summary};
+pub use report::{Finding, Reason, ReasonView, ReasonWords, Report, Rule, Status, Summary};
 pub use rollout::RolloutModel;
 pub use version::Version;
 pub use worklist::{plan, RolloutPlan, Worklist};

@@ -453,17 +453,6 @@ pub struct ReasonView {
     pub via: Option<String>,
 }
 
-/// One line of the table / CSV.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Row {
-    pub machine: String,
-    pub os: String,
-    pub alert: String,
-    pub status: Status,
-    pub label: &'static str,
-    pub reasons: Vec<String>,
-}
-
 impl Report {
     pub(crate) fn new(
         compiled: Arc<Compiled>,
@@ -551,30 +540,6 @@ impl Report {
             rejected: self.rejects.len(),
             pairs,
         }
-    }
-
-    /// Table rows: every recorded finding, machine by machine (every pair
-    /// when the report recorded "not applicable"). `only` keeps the given
-    /// statuses.
-    pub fn rows(&self, only: Option<&[Status]>) -> Vec<Row> {
-        let mut out = Vec::new();
-        for m in &self.machines {
-            for f in m.findings() {
-                if only.is_some_and(|o| !o.contains(&f.status)) {
-                    continue;
-                }
-                let a = &self.alerts()[f.alert as usize];
-                out.push(Row {
-                    machine: m.name.clone(),
-                    os: m.os.to_string(),
-                    alert: a.id.clone(),
-                    status: f.status,
-                    label: f.status.label_ja(),
-                    reasons: f.reasons.iter().map(|r| self.reason_view(r).text).collect(),
-                });
-            }
-        }
-        out
     }
 
     /// A reason in words.
@@ -775,27 +740,83 @@ impl Serialize for Report {
     }
 }
 
-// ── Large reports as JSON ────────────────────────────────────────────────
+// ── Large reports: JSON, and reasons in words ────────────────────────────
 
 /// Machines rendered per round of [`Report::write_json`]: each thread
 /// renders a share into its own buffer, and the buffers are written in
 /// order.
 const JSON_BATCH: usize = 2048;
 
-/// Distinct reasons a thread keeps rendered; past this it starts over, so
-/// a report with millions of distinct file versions cannot grow the cache
-/// without bound.
-const JSON_CACHE: usize = 100_000;
+/// Something made from a reason (its words, its JSON), made once per
+/// distinct reason: a report of 100,000 machines has some 30 million
+/// reasons, and the same reason recurs on thousands of machines. Past
+/// [`ReasonMemo::LIMIT`] entries it starts over, so a report with millions
+/// of distinct file versions cannot grow it without bound.
+struct ReasonMemo<V> {
+    map: rustc_hash::FxHashMap<Reason, V>,
+}
+
+impl<V> ReasonMemo<V> {
+    const LIMIT: usize = 100_000;
+
+    fn new() -> Self {
+        ReasonMemo {
+            map: Default::default(),
+        }
+    }
+
+    fn get(&mut self, r: &Reason, make: impl FnOnce() -> V) -> &V {
+        if self.map.len() >= Self::LIMIT {
+            self.map.clear();
+        }
+        self.map.entry(*r).or_insert_with(make)
+    }
+}
+
+/// The reasons of findings in words ([`ReasonView::text`]), each distinct
+/// reason worded once; for printing a large report line by line.
+pub struct ReasonWords<'a> {
+    report: &'a Report,
+    memo: ReasonMemo<String>,
+}
+
+impl ReasonWords<'_> {
+    /// The reasons' texts joined with " / ", into `out` (cleared first).
+    pub fn join(&mut self, reasons: &[Reason], out: &mut String) {
+        out.clear();
+        for (k, r) in reasons.iter().enumerate() {
+            if k > 0 {
+                out.push_str(" / ");
+            }
+            let report = self.report;
+            out.push_str(self.memo.get(r, || report.reason_view(r).text));
+        }
+    }
+}
+
+/// A value's compact JSON. The values written here (strings, numbers and
+/// plain structs, maps with string keys) always serialize; `null` would
+/// stand for one that did not.
+fn json<T: Serialize + ?Sized>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_else(|_| b"null".to_vec())
+}
 
 impl Report {
+    /// Puts reasons into words, each distinct one once.
+    pub fn words(&self) -> ReasonWords<'_> {
+        ReasonWords {
+            report: self,
+            memo: ReasonMemo::new(),
+        }
+    }
+
     /// Writes the report as JSON: the document its [`Serialize`] gives
     /// (the same keys, in the same order, the same values), laid out one
     /// finding a line. A report of 100,000 machines holds some 30 million
     /// findings; serialized one value at a time, each reason put into
     /// words again, that takes minutes. Here machines are rendered on
-    /// every core, and each thread renders a distinct reason once (the
-    /// same reason recurs on thousands of machines) and then copies its
-    /// bytes.
+    /// every core, and each thread renders a distinct reason once and then
+    /// copies its bytes.
     pub fn write_json<W: std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         self.write_json_on(out, threads)
@@ -808,68 +829,48 @@ impl Report {
         threads: usize,
     ) -> std::io::Result<()> {
         let threads = threads.clamp(1, 64);
-        let compact = |v: &dyn erased::Json| v.bytes();
         out.write_all(b"{\n  \"summary\": ")?;
-        out.write_all(&compact(&self.summary()))?;
+        out.write_all(&json(&self.summary()))?;
         out.write_all(b",\n  \"include_not_applicable\": ")?;
-        out.write_all(&compact(&self.include_not_applicable))?;
+        out.write_all(&json(&self.include_not_applicable))?;
         out.write_all(b",\n  \"alerts\": ")?;
-        out.write_all(&compact(&AlertsJson(self.alerts())))?;
+        out.write_all(&json(&AlertsJson(self.alerts())))?;
         out.write_all(b",\n  \"machines\": [")?;
         // Per alert, the start of its findings; per status, the middle.
         let heads: Vec<Vec<u8>> = self
             .alerts()
             .iter()
-            .map(|a| {
-                let mut h = b"{\"alert\": ".to_vec();
-                h.extend(compact(&a.id));
-                h.extend(b", \"status\": ");
-                h
-            })
+            .map(|a| [&b"{\"alert\": "[..], &json(&a.id), b", \"status\": "].concat())
             .collect();
         let mut mids: Vec<Vec<u8>> = vec![Vec::new(); Status::ALL.len()];
         for st in Status::ALL {
-            let mut m = compact(&st);
-            m.extend(b", \"label\": ");
-            m.extend(compact(&st.label_ja()));
-            m.extend(b", \"reasons\": [");
-            mids[st as usize] = m;
+            mids[st as usize] = [
+                &json(&st)[..],
+                b", \"label\": ",
+                &json(&st.label_ja()),
+                b", \"reasons\": [",
+            ]
+            .concat();
         }
-        let mut caches: Vec<rustc_hash::FxHashMap<Reason, Box<[u8]>>> =
-            (0..threads).map(|_| Default::default()).collect();
-        let mut first = true;
-        for batch in self.machines.chunks(JSON_BATCH) {
+        let parts = JsonParts {
+            heads: &heads,
+            mids: &mids,
+        };
+        let mut memos: Vec<ReasonMemo<Box<[u8]>>> =
+            (0..threads).map(|_| ReasonMemo::new()).collect();
+        for (round, batch) in self.machines.chunks(JSON_BATCH).enumerate() {
             let share = batch.len().div_ceil(threads).max(1);
-            let (heads, mids) = (&heads, &mids);
-            let bufs: Vec<Vec<u8>> = std::thread::scope(|scope| {
-                let mut parts = batch.chunks(share).zip(caches.iter_mut());
-                let own = parts.next();
-                let handles: Vec<_> = parts
-                    .map(|(ms, cache)| {
-                        scope.spawn(move || self.render_machines(ms, cache, heads, mids))
-                    })
-                    .collect();
-                let mut bufs = Vec::with_capacity(threads);
-                if let Some((ms, cache)) = own {
-                    bufs.push(self.render_machines(ms, cache, heads, mids));
-                }
-                for h in handles {
-                    match h.join() {
-                        Ok(b) => bufs.push(b),
-                        Err(p) => std::panic::resume_unwind(p),
-                    }
-                }
-                bufs
+            let work: Vec<_> = batch
+                .chunks(share)
+                .enumerate()
+                .zip(memos.iter_mut())
+                .map(|((k, ms), memo)| (round * JSON_BATCH + k * share, ms, memo))
+                .collect();
+            let bufs = crate::par::each(work, |(at, ms, memo)| {
+                self.render_machines(at, ms, memo, &parts)
             });
             for b in bufs {
-                // Every machine's text starts with a comma; the first
-                // machine's is left out.
-                let b = match (first, b.first()) {
-                    (true, Some(b',')) => &b[1..],
-                    _ => &b[..],
-                };
-                first &= b.is_empty();
-                out.write_all(b)?;
+                out.write_all(&b)?;
             }
         }
         out.write_all(if self.machines.is_empty() {
@@ -877,28 +878,33 @@ impl Report {
         } else {
             b"\n  ],\n  \"rejects\": "
         })?;
-        out.write_all(&compact(&self.rejects))?;
+        out.write_all(&json(&self.rejects))?;
         out.write_all(b",\n  \"warnings\": ")?;
-        out.write_all(&compact(&self.warnings))?;
+        out.write_all(&json(&self.warnings))?;
         out.write_all(b"\n}\n")
     }
 
-    /// `,` and each machine of `ms` as JSON (see [`Self::write_json`]).
+    /// Machines `ms`, the first at position `at` in the report, as JSON
+    /// (see [`Self::write_json`]); each but the report's first after a
+    /// comma.
     fn render_machines(
         &self,
+        at: usize,
         ms: &[MachineReport],
-        cache: &mut rustc_hash::FxHashMap<Reason, Box<[u8]>>,
-        heads: &[Vec<u8>],
-        mids: &[Vec<u8>],
+        memo: &mut ReasonMemo<Box<[u8]>>,
+        parts: &JsonParts<'_>,
     ) -> Vec<u8> {
         let mut b = Vec::with_capacity(ms.len() * 1024);
-        for m in ms {
-            b.extend(b",\n    {\"name\": ");
-            b.extend(erased::Json::bytes(&m.name));
+        for (k, m) in ms.iter().enumerate() {
+            if at + k > 0 {
+                b.push(b',');
+            }
+            b.extend(b"\n    {\"name\": ");
+            b.extend(json(&m.name));
             b.extend(b", \"os\": ");
-            b.extend(erased::Json::bytes(&*m.os));
+            b.extend(json(&*m.os));
             b.extend(b", \"role\": ");
-            b.extend(erased::Json::bytes(&m.role));
+            b.extend(json(&m.role));
             b.extend(b", \"findings\": [");
             let mut first = true;
             for f in m.findings() {
@@ -908,19 +914,13 @@ impl Report {
                     b",\n      "
                 });
                 first = false;
-                b.extend(heads.get(f.alert as usize).map_or(&[][..], |h| h));
-                b.extend(&mids[f.status as usize]);
+                b.extend(parts.heads.get(f.alert as usize).map_or(&[][..], |h| h));
+                b.extend(&parts.mids[f.status as usize]);
                 for (k, r) in f.reasons.iter().enumerate() {
                     if k > 0 {
                         b.extend(b", ");
                     }
-                    if cache.len() >= JSON_CACHE {
-                        cache.clear();
-                    }
-                    let json = cache
-                        .entry(*r)
-                        .or_insert_with(|| erased::Json::bytes(&self.reason_view(r)).into());
-                    b.extend(&json[..]);
+                    b.extend(&memo.get(r, || json(&self.reason_view(r)).into())[..]);
                 }
                 b.extend(b"]}");
             }
@@ -928,6 +928,13 @@ impl Report {
         }
         b
     }
+}
+
+/// The pieces of a finding's JSON that do not depend on the machine:
+/// per alert its start, per status the middle.
+struct JsonParts<'a> {
+    heads: &'a [Vec<u8>],
+    mids: &'a [Vec<u8>],
 }
 
 /// The alerts of a report as its JSON lists them.
@@ -946,19 +953,5 @@ impl Serialize for AlertsJson<'_> {
             }))?;
         }
         seq.end()
-    }
-}
-
-mod erased {
-    /// A value's compact JSON; the values written here (numbers, strings,
-    /// plain structs) always serialize.
-    pub(super) trait Json {
-        fn bytes(&self) -> Vec<u8>;
-    }
-
-    impl<T: serde::Serialize + ?Sized> Json for T {
-        fn bytes(&self) -> Vec<u8> {
-            serde_json::to_vec(self).unwrap_or_else(|_| b"null".to_vec())
-        }
     }
 }

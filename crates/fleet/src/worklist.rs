@@ -297,12 +297,14 @@ fn tally(machines: &[crate::report::MachineReport], first: usize, units: &[Units
     out
 }
 
-/// Per alert: its units with their machines, and every machine.
-type Need = (Vec<(u32, Vec<u32>)>, Vec<u32>);
-
 /// One alert's machines, from every thread's tally.
+#[derive(Default)]
 struct Joined {
-    need: Need,
+    /// The units that have machines, in the order first used, with their
+    /// machines.
+    units: Vec<(u32, Vec<u32>)>,
+    /// Every machine that needs the fix.
+    all: Vec<u32>,
     reapply: Vec<u32>,
     upgrades: Vec<u32>,
 }
@@ -358,7 +360,8 @@ fn join_alert(report: &Report, alert: usize, u: &Units, parts: Vec<Tally>) -> Jo
         };
     }
     Joined {
-        need: (used.into_iter().map(|(_, _, u, l)| (u, l)).collect(), all),
+        units: used.into_iter().map(|(_, _, u, l)| (u, l)).collect(),
+        all,
         reapply,
         upgrades,
     }
@@ -420,28 +423,11 @@ fn join_alerts(
         r.into_iter()
             .map(|(a, ts)| match units.get(a) {
                 Some(u) => join_alert(report, a, u, ts),
-                None => Joined {
-                    need: (Vec::new(), Vec::new()),
-                    reapply: Vec::new(),
-                    upgrades: Vec::new(),
-                },
+                None => Joined::default(),
             })
             .collect()
     };
-    std::thread::scope(|scope| {
-        let run = &run;
-        let mut runs = runs.into_iter();
-        let first = runs.next().unwrap_or_default();
-        let handles: Vec<_> = runs.map(|r| scope.spawn(move || run(r))).collect();
-        let mut out = run(first);
-        for h in handles {
-            match h.join() {
-                Ok(v) => out.extend(v),
-                Err(p) => std::panic::resume_unwind(p),
-            }
-        }
-        out
-    })
+    crate::par::each(runs, run).into_iter().flatten().collect()
 }
 
 impl Worklist {
@@ -474,25 +460,8 @@ impl Worklist {
         // run of machines; the runs are then joined in machine order, so
         // the lists come out as one pass in order would make them.
         let chunk = report.machines.len().div_ceil(threads).max(1);
-        let parts: Vec<Vec<Tally>> = std::thread::scope(|scope| {
-            let units = &units;
-            let handles: Vec<_> = report
-                .machines
-                .chunks(chunk)
-                .enumerate()
-                .skip(1)
-                .map(|(k, ms)| scope.spawn(move || tally(ms, k * chunk, units)))
-                .collect();
-            let first = report.machines.chunks(chunk).next().unwrap_or(&[]);
-            let mut parts = vec![tally(first, 0, units)];
-            for h in handles {
-                match h.join() {
-                    Ok(p) => parts.push(p),
-                    Err(p) => std::panic::resume_unwind(p),
-                }
-            }
-            parts
-        });
+        let runs: Vec<_> = report.machines.chunks(chunk).enumerate().collect();
+        let parts = crate::par::each(runs, |(k, ms)| tally(ms, k * chunk, &units));
         let t2 = std::time::Instant::now();
         // Per alert, the threads' tallies in machine order; joined alert by
         // alert on every core (the lists hold some ten million machines).
@@ -505,24 +474,18 @@ impl Worklist {
             }
         }
         let joined = join_alerts(report, &units, per_alert, threads);
-        let mut upgrades: Vec<Vec<u32>> = Vec::with_capacity(n);
-        let mut need: Vec<Need> = Vec::with_capacity(n);
-        let mut reapply: Vec<Vec<u32>> = Vec::with_capacity(n);
-        for j in joined {
-            need.push(j.need);
-            reapply.push(j.reapply);
-            upgrades.push(j.upgrades);
-        }
         let t3 = std::time::Instant::now();
         let mut items: Vec<WorkItem> = Vec::new();
         let mut unestimated = 0;
-        for (alert, (units, all)) in need.into_iter().enumerate() {
-            if units.is_empty() {
+        let mut upgrades: Vec<Vec<u32>> = Vec::with_capacity(n);
+        for (alert, j) in joined.into_iter().enumerate() {
+            upgrades.push(j.upgrades);
+            if j.units.is_empty() {
                 continue;
             }
             let a = &report.alerts()[alert];
             let mut packages = Vec::new();
-            for (unit, ms) in units {
+            for (unit, ms) in j.units {
                 let (package, platform, reboot, pidx) = describe(report, alert, unit);
                 let model = c.rollout_model(alert, pidx);
                 let minutes = model.map(|(m, _)| m.estimate(ms.len()));
@@ -547,8 +510,8 @@ impl Worklist {
                 severity: a.severity.map(|s| s.number()),
                 exploit_code: a.exploit_code,
                 action: a.action,
-                machines: list(all),
-                reapply: list(std::mem::take(&mut reapply[alert])),
+                machines: list(j.all),
+                reapply: list(j.reapply),
                 packages,
                 minutes,
             });

@@ -272,41 +272,6 @@ fn read_inventory(input: &Input) -> anyhow::Result<ParsedInventory> {
     Ok(parsed)
 }
 
-/// Reasons in words, each distinct reason worded once: a large fleet's
-/// report has millions of findings and far fewer distinct reasons.
-struct Words<'a> {
-    report: &'a Report,
-    cache: std::collections::HashMap<hfr_fleet::report::Reason, String>,
-}
-
-impl<'a> Words<'a> {
-    fn new(report: &'a Report) -> Self {
-        Words {
-            report,
-            cache: std::collections::HashMap::new(),
-        }
-    }
-
-    /// The reasons' texts joined with " / ", into `out` (cleared first).
-    fn join(&mut self, reasons: &[hfr_fleet::report::Reason], out: &mut String) {
-        out.clear();
-        for (k, r) in reasons.iter().enumerate() {
-            if k > 0 {
-                out.push_str(" / ");
-            }
-            if self.cache.len() >= 100_000 {
-                self.cache.clear();
-            }
-            let report = self.report;
-            out.push_str(
-                self.cache
-                    .entry(*r)
-                    .or_insert_with(|| report.reason_view(r).text),
-            );
-        }
-    }
-}
-
 /// The report as an aligned table, written as the findings are read (a
 /// large fleet has millions, too many to hold as rows of text first). The
 /// last column, the reasons, is not padded, so one pass over the short
@@ -348,16 +313,11 @@ fn print_check(report: &Report) -> anyhow::Result<()> {
     let alerts: Vec<String> = (0..report.alerts().len())
         .map(|i| cell(alert_id(i as u32), widths[2]))
         .collect();
-    let labels: Vec<String> = (0..Status::ALL.len())
-        .map(|i| {
-            let label = Status::ALL
-                .iter()
-                .find(|s| **s as usize == i)
-                .map_or("", |s| s.label_ja());
-            cell(label, widths[3])
-        })
-        .collect();
-    let mut words = Words::new(report);
+    let mut labels = vec![String::new(); Status::ALL.len()];
+    for st in Status::ALL {
+        labels[st as usize] = cell(st.label_ja(), widths[3]);
+    }
+    let mut words = report.words();
     let mut reasons = String::new();
     let mut text = String::new();
     for m in &report.machines {
@@ -408,7 +368,7 @@ fn print_csv(report: &Report) -> anyhow::Result<()> {
     let out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["machine", "os", "alert", "status", "label", "reasons"])?;
-    let mut words = Words::new(report);
+    let mut words = report.words();
     let mut reasons = String::new();
     for m in &report.machines {
         for f in m.findings() {

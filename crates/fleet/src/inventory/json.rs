@@ -833,33 +833,14 @@ pub(super) fn read_records(text: &str, first: usize) -> Option<(Vec<Outcome>, us
             }
         }
     }
-    let runs: Vec<Run> = if starts.len() == 1 {
-        vec![run(text, first, None, &mut Reader::new())]
-    } else {
-        std::thread::scope(|scope| {
-            let starts = &starts;
-            let handles: Vec<_> = (1..starts.len())
-                .map(|k| {
-                    scope.spawn(move || {
-                        run(
-                            text,
-                            starts[k],
-                            starts.get(k + 1).copied(),
-                            &mut Reader::new(),
-                        )
-                    })
-                })
-                .collect();
-            let mut runs = vec![run(text, starts[0], Some(starts[1]), &mut Reader::new())];
-            for h in handles {
-                match h.join() {
-                    Ok(r) => runs.push(r),
-                    Err(p) => std::panic::resume_unwind(p),
-                }
-            }
-            runs
-        })
-    };
+    let runs: Vec<Run> = crate::par::each((0..starts.len()).collect(), |k| {
+        run(
+            text,
+            starts[k],
+            starts.get(k + 1).copied(),
+            &mut Reader::new(),
+        )
+    });
 
     let mut out: Vec<Outcome> = Vec::new();
     let mut expect = first;
