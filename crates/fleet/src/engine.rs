@@ -819,7 +819,7 @@ impl MachineIds {
             }
         }
         for k in m.updates.iter().flatten() {
-            if let Some(&id) = c.graph.kbs.get(k) {
+            if let Some(id) = c.graph.kbs.get(*k) {
                 self.kbs.push(id);
             }
         }
@@ -1033,14 +1033,20 @@ fn evaluate<F: Facts + ?Sized>(
         return r;
     }
 
-    let key = slice(&plan.ids, e.keys)
-        .iter()
-        .position(|&id| f.has_key(id));
-    let kb = slice(&plan.ids, e.kbs)
-        .iter()
-        .copied()
-        .find(|&k| f.has_kb(k));
-    let said_installed = |r: &mut Reason| match (key, kb) {
+    // What the registry and the update list say: asked only once the
+    // files leave it open (an older file, or none of them there), since
+    // most evaluations end at a current file.
+    let said = || {
+        let key = slice(&plan.ids, e.keys)
+            .iter()
+            .position(|&id| f.has_key(id));
+        let kb = slice(&plan.ids, e.kbs)
+            .iter()
+            .copied()
+            .find(|&k| f.has_kb(k));
+        (key, kb)
+    };
+    let said_installed = |r: &mut Reason, (key, kb): (Option<usize>, Option<u32>)| match (key, kb) {
         (Some(k), _) => r.set_via(ViaKind::Key, k as u32),
         (None, Some(k)) => r.set_via(ViaKind::Kb, k),
         _ => {}
@@ -1130,9 +1136,10 @@ fn evaluate<F: Facts + ?Sized>(
             }
         }
         if let Some(mut y) = older {
+            let (key, kb) = said();
             if key.is_some() || kb.is_some() {
                 y.rule = Rule::FileOlderRegistry;
-                said_installed(&mut y);
+                said_installed(&mut y, (key, kb));
             }
             return y;
         }
@@ -1144,6 +1151,7 @@ fn evaluate<F: Facts + ?Sized>(
         }
     }
 
+    let (key, kb) = said();
     // Builds (vendor data).
     if e.builds {
         let m = f.machine();
@@ -1169,7 +1177,7 @@ fn evaluate<F: Facts + ?Sized>(
                     r.rule = Rule::BuildCurrent;
                 } else if kb.is_some() {
                     r.rule = Rule::BuildOlderKb;
-                    said_installed(&mut r);
+                    said_installed(&mut r, (key, kb));
                 } else {
                     r.rule = Rule::BuildOlder;
                 }
@@ -1180,12 +1188,12 @@ fn evaluate<F: Facts + ?Sized>(
 
     if key.is_some() {
         r.rule = Rule::RegistryKey;
-        said_installed(&mut r);
+        said_installed(&mut r, (key, kb));
         return r;
     }
     if kb.is_some() {
         r.rule = Rule::KbInstalled;
-        said_installed(&mut r);
+        said_installed(&mut r, (key, kb));
         return r;
     }
     let m = f.machine();

@@ -182,7 +182,7 @@ pub struct FixGraph {
     pub names: Vec<String>,
     pub ids: FxHashMap<String, u32>,
     /// KB number → its node (`KB870763` → the node named so).
-    pub kbs: FxHashMap<u32, u32>,
+    pub kbs: KbIndex,
     /// node → (contained node, scope index).
     pub edges: Vec<Vec<(u32, Option<u32>)>>,
     /// node → (node that contains it, scope index): the edges reversed.
@@ -204,6 +204,85 @@ impl Scope {
     pub fn holds(&self, os: &Product) -> bool {
         !self.except.iter().any(|p| p.covers(os))
             && (self.only.is_empty() || self.only.iter().any(|p| p.covers(os)))
+    }
+}
+
+/// KB number → graph node. The check asks it about every KB a machine
+/// lists (some 150 each, 15 million for a fleet of 100,000), so it is an
+/// open-addressing table of packed `(kb, node)` pairs, at most half full,
+/// indexed by a multiplicative hash: a lookup is a multiply, a shift and
+/// nearly always one load. A general hash map took several times that.
+#[derive(Debug, Clone, Default)]
+pub struct KbIndex {
+    /// `kb << 32 | node`, or [`KbIndex::EMPTY`].
+    slots: Vec<u64>,
+    /// 32 minus log2 of the table's size: the hash's top bits index it.
+    shift: u32,
+    len: usize,
+}
+
+impl KbIndex {
+    /// No KB number is `u32::MAX` ([`crate::inventory::parse_kb`] reads
+    /// nine digits at most), so this pair never stands for one.
+    const EMPTY: u64 = u64::MAX;
+
+    #[inline]
+    fn home(&self, kb: u32) -> usize {
+        (kb.wrapping_mul(0x9E37_79B1) >> self.shift) as usize
+    }
+
+    /// The node of KB number `kb`.
+    #[inline]
+    pub fn get(&self, kb: u32) -> Option<u32> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = self.home(kb);
+        loop {
+            let e = *self.slots.get(i)?;
+            if e == Self::EMPTY {
+                return None;
+            }
+            if (e >> 32) as u32 == kb {
+                return Some(e as u32);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Sets the node of `kb` (replacing an earlier one, as a map would).
+    pub fn insert(&mut self, kb: u32, node: u32) {
+        if kb == u32::MAX {
+            return;
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            let size = (self.slots.len() * 2).max(64);
+            let old = std::mem::replace(&mut self.slots, vec![Self::EMPTY; size]);
+            self.shift = 32 - size.trailing_zeros();
+            self.len = 0;
+            for e in old.into_iter().filter(|&e| e != Self::EMPTY) {
+                self.insert((e >> 32) as u32, e as u32);
+            }
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(kb);
+        loop {
+            let e = self.slots[i];
+            if e == Self::EMPTY || (e >> 32) as u32 == kb {
+                if e == Self::EMPTY {
+                    self.len += 1;
+                }
+                self.slots[i] = u64::from(kb) << 32 | u64::from(node);
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 }
 
@@ -818,6 +897,35 @@ pub(crate) fn below_all(machine: &ServicePack, listed: &[ServicePack]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The KB table answers as a map does: through growth, runs of
+    /// neighbouring numbers, numbers that share a home slot, replacement
+    /// and absent numbers.
+    #[test]
+    fn kb_index_answers_as_a_map() {
+        let mut ix = KbIndex::default();
+        let mut map = std::collections::HashMap::new();
+        assert_eq!(ix.get(870_763), None);
+        let mut keys: Vec<u32> = (800_000..803_000).collect();
+        keys.extend((1..200).map(|k| k << 20));
+        keys.extend((1..200).map(|k| 4_000_000 + k * 7_919));
+        keys.extend([1, 999_999_999, 0]);
+        for (node, &kb) in keys.iter().enumerate() {
+            ix.insert(kb, node as u32);
+            map.insert(kb, node as u32);
+        }
+        ix.insert(800_005, 7);
+        map.insert(800_005, 7);
+        ix.insert(u32::MAX, 1);
+        assert_eq!(ix.len(), map.len());
+        for kb in keys
+            .iter()
+            .copied()
+            .chain([2, 803_000, 799_999, 1 << 31, u32::MAX])
+        {
+            assert_eq!(ix.get(kb), map.get(&kb).copied(), "KB{kb}");
+        }
+    }
 
     #[test]
     fn branch_labels() {
