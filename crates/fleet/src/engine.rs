@@ -118,7 +118,7 @@ impl Checker {
         .clamp(1, 64);
 
         // 2. One plan per profile.
-        let plans: Vec<ProfilePlan> = par_map(&profiles, threads, |&rep| {
+        let plans: Vec<ProfilePlan> = crate::par::map(&profiles, threads, |&rep| {
             plan_profile(c, &machines[rep], &wanted, opts.include_not_applicable)
         });
         let os_names: Vec<Arc<str>> = profiles
@@ -133,29 +133,42 @@ impl Checker {
         //    Each thread takes a contiguous part of that order.
         let mut order: Vec<usize> = (0..machines.len()).collect();
         order.sort_by_key(|&i| profile_of[i]);
-        let run = |part: &[usize]| check_run(c, machines, part, &profile_of, &plans, &os_names);
+        let run = |ws: &mut Workspace, part: &&[usize]| {
+            check_run(c, ws, machines, part, &profile_of, &plans, &os_names)
+        };
         let threads = threads.min(machines.len().div_ceil(256)).max(1);
         // Parts of equal work rather than equal length: a machine's work
         // is about its plan's size, and plans differ by a factor of ten
         // (a Windows 10 profile has a few dozen alerts, an old server
-        // hundreds), so equal counts could leave one thread idle.
+        // hundreds), so equal counts could leave one thread idle. And
+        // several parts per thread, each taken by the next thread free: on
+        // a shared machine one core can run slower than the other for a
+        // while, and with one part each the check would wait for it.
+        let n_parts = if threads == 1 {
+            1
+        } else {
+            (threads * PARTS_PER_THREAD).min(machines.len().div_ceil(BLOCK * 4))
+        };
         let weight = |i: usize| {
             let p = &plans[profile_of[i] as usize];
             p.items.len() + p.targets.len() + 1
         };
         let total: usize = order.iter().map(|&i| weight(i)).sum();
-        let mut parts: Vec<&[usize]> = Vec::with_capacity(threads);
+        let mut parts: Vec<&[usize]> = Vec::with_capacity(n_parts);
         let (mut start, mut acc) = (0, 0);
         for (k, &i) in order.iter().enumerate() {
             acc += weight(i);
-            if acc * threads >= total * (parts.len() + 1) && parts.len() + 1 < threads {
+            if acc * n_parts >= total * (parts.len() + 1) && parts.len() + 1 < n_parts {
                 parts.push(&order[start..=k]);
                 start = k + 1;
             }
         }
         parts.push(&order[start..]);
         let reports: Vec<MachineReport> =
-            crate::par::each(parts, run).into_iter().flatten().collect();
+            crate::par::map_with(&parts, threads, || Workspace::new(c), run)
+                .into_iter()
+                .flatten()
+                .collect();
         let t2 = std::time::Instant::now();
         let mut slots: Vec<Option<MachineReport>> = (0..machines.len()).map(|_| None).collect();
         for (r, &i) in reports.into_iter().zip(&order) {
@@ -1456,6 +1469,12 @@ fn check_machine<F: Facts + ?Sized>(
 /// The most machines of one profile checked together: one bit each.
 const BLOCK: usize = 64;
 
+/// How many parts of the machines each thread of the check takes on
+/// average (see [`Checker::check`]). More parts balance the threads
+/// better and each costs a little: its own scratch tables, and the blocks
+/// cut at its ends.
+const PARTS_PER_THREAD: usize = 8;
+
 /// Up to 64 machines of one profile, and the reasons that can be decided
 /// for all of them at once.
 ///
@@ -1760,6 +1779,29 @@ struct MachineBuf {
     pending: Pending,
 }
 
+/// A check thread's scratch space, kept from part to part: each piece is
+/// sized by the archive (its nodes, files and keys), and each is reset
+/// machine by machine or block by block as it is used.
+struct Workspace {
+    scratch: Scratch,
+    tables: FactTables,
+    block: Block,
+    sup: SupBlock,
+    bufs: Vec<MachineBuf>,
+}
+
+impl Workspace {
+    fn new(c: &Compiled) -> Workspace {
+        Workspace {
+            scratch: Scratch::new(c.graph.names.len()),
+            tables: FactTables::new(c),
+            block: Block::new(c),
+            sup: SupBlock::new(c.graph.names.len()),
+            bufs: (0..BLOCK).map(|_| MachineBuf::default()).collect(),
+        }
+    }
+}
+
 /// Checks the machines `part` (positions in `machines`, grouped by
 /// profile), block by block: the block's columns decide what they can
 /// ([`Block`]), each machine's pass does the rest, then the supersedence
@@ -1768,17 +1810,20 @@ struct MachineBuf {
 /// sized beforehand for the most the machines' plans can give.
 fn check_run(
     c: &Compiled,
+    ws: &mut Workspace,
     machines: &[Machine],
     part: &[usize],
     profile_of: &[u32],
     plans: &[ProfilePlan],
     os_names: &[Arc<str>],
 ) -> Vec<MachineReport> {
-    let mut scratch = Scratch::new(c.graph.names.len());
-    let mut tables = FactTables::new(c);
-    let mut block = Block::new(c);
-    let mut sup = SupBlock::new(c.graph.names.len());
-    let mut bufs: Vec<MachineBuf> = (0..BLOCK).map(|_| MachineBuf::default()).collect();
+    let Workspace {
+        scratch,
+        tables,
+        block,
+        sup,
+        bufs,
+    } = ws;
     let bound: usize = part
         .iter()
         .map(|&mi| plans[profile_of[mi] as usize].max_reasons)
@@ -1813,8 +1858,8 @@ fn check_run(
                     c,
                     &facts,
                     plan,
-                    Some((&block, j)),
-                    &mut scratch,
+                    Some((block, j)),
+                    scratch,
                     &mut chunk.reasons,
                     &mut chunk.to_do,
                 );
@@ -1832,7 +1877,7 @@ fn check_run(
                 c,
                 &facts,
                 plan,
-                Some((&block, j)),
+                Some((block, j)),
                 &mut chunk.reasons,
                 &mut b.pending,
                 |node| sup.mark(node, j),
@@ -1903,36 +1948,6 @@ pub fn check_one<F: Facts + ?Sized>(
 /// Wraps machine reports made with [`check_one`] into a report.
 pub fn report_from(checker: &Checker, machines: Vec<MachineReport>) -> Report {
     Report::new(checker.compiled.clone(), machines, false)
-}
-
-// ── Threads ──────────────────────────────────────────────────────────────
-
-/// Maps `items` in order on up to `threads` threads. Each thread takes the
-/// next item not yet taken, so items of very different cost (profile plans:
-/// a Windows 10 profile has a few dozen alerts, an old server hundreds)
-/// still keep every thread busy to the end.
-fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = threads.min(items.len()).max(1);
-    if threads == 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(x) = items.get(i) else {
-                return done;
-            };
-            done.push((i, f(x)));
-        }
-    };
-    let mut all: Vec<(usize, R)> = crate::par::each(vec![(); threads], |()| work())
-        .into_iter()
-        .flatten()
-        .collect();
-    all.sort_unstable_by_key(|x| x.0);
-    all.into_iter().map(|x| x.1).collect()
 }
 
 #[cfg(test)]

@@ -456,16 +456,20 @@ impl Worklist {
         let t0 = std::time::Instant::now();
         let units: Vec<Units> = (0..n).map(|a| Units::of(report, a)).collect();
         let t1 = std::time::Instant::now();
-        // The findings are read on every core, each thread a contiguous
-        // run of machines; the runs are then joined in machine order, so
-        // the lists come out as one pass in order would make them.
-        let chunk = report.machines.len().div_ceil(threads).max(1);
+        // The findings are read on every core, in contiguous runs of
+        // machines (a few per thread, each taken by the next thread free,
+        // so that a core slowed by other work does not hold the rest up);
+        // the runs are then joined in machine order, so the lists come out
+        // as one pass in order would make them.
+        let n_runs = if threads == 1 { 1 } else { threads * 4 };
+        let chunk = report.machines.len().div_ceil(n_runs).max(1);
         let runs: Vec<_> = report.machines.chunks(chunk).enumerate().collect();
-        let parts = crate::par::each(runs, |(k, ms)| tally(ms, k * chunk, &units));
+        let parts = crate::par::map(&runs, threads, |&(k, ms)| tally(ms, k * chunk, &units));
         let t2 = std::time::Instant::now();
         // Per alert, the threads' tallies in machine order; joined alert by
         // alert on every core (the lists hold some ten million machines).
-        let mut per_alert: Vec<Vec<Tally>> = (0..n).map(|_| Vec::with_capacity(threads)).collect();
+        let mut per_alert: Vec<Vec<Tally>> =
+            (0..n).map(|_| Vec::with_capacity(parts.len())).collect();
         for part in parts {
             for (a, t) in part.into_iter().enumerate() {
                 if let Some(v) = per_alert.get_mut(a) {

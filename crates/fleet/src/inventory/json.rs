@@ -884,13 +884,15 @@ fn guess_start(text: &str, from: usize, rd: &mut Reader) -> Option<usize> {
 /// each with its index, and the position after the closing bracket;
 /// `None` if the records are not JSON.
 ///
-/// With several threads, thread `k` starts at a guessed boundary near
-/// `k/n` of the array and reads until it passes the next thread's guess.
-/// Thread `k-1` started at a true boundary (thread 0 at the first record),
-/// so if it stopped exactly at thread `k`'s guess, that guess was a true
-/// boundary too, and so on down the line. Where a guess was wrong (a
-/// string that looks like records), the records from there on are read
-/// again on one thread.
+/// With several threads, the array is cut into a few parts per thread,
+/// and each thread takes the next part left (so a core slowed by other
+/// work on a shared machine does not hold the others up). Part `k` starts
+/// at a guessed boundary near `k/n` of the array and is read until it
+/// passes the next part's guess. Part `k-1` started at a true boundary
+/// (part 0 at the first record), so if it stopped exactly at part `k`'s
+/// guess, that guess was a true boundary too, and so on down the line.
+/// Where a guess was wrong (a string that looks like records), the records
+/// from there on are read again on one thread.
 pub(super) fn read_records(text: &str, first: usize) -> Option<(Vec<Outcome>, usize)> {
     let threads = if text.len() - first < PARALLEL_BYTES {
         1
@@ -899,18 +901,20 @@ pub(super) fn read_records(text: &str, first: usize) -> Option<(Vec<Outcome>, us
             .map_or(1, |n| n.get())
             .min(16)
     };
+    let parts = if threads > 1 { threads * 4 } else { 1 };
     let mut starts = vec![first];
-    if threads > 1 {
+    if parts > 1 {
         let mut rd = Reader::new();
-        let share = (text.len() - first) / threads;
-        for k in 1..threads {
+        let share = (text.len() - first) / parts;
+        for k in 1..parts {
             match guess_start(text, first + k * share, &mut rd) {
                 Some(s) if s > *starts.last().unwrap_or(&0) => starts.push(s),
                 _ => break,
             }
         }
     }
-    let runs: Vec<Run> = crate::par::each((0..starts.len()).collect(), |k| {
+    let part: Vec<usize> = (0..starts.len()).collect();
+    let runs: Vec<Run> = crate::par::map(&part, threads, |&k| {
         run(
             text,
             starts[k],
