@@ -140,43 +140,19 @@ impl<'a> Lexer<'a> {
     }
 
     /// A list of KB numbers. Nearly every element is written `"KB` and up
-    /// to eight digits, with no space around the commas: those are read
-    /// by [`kb_swar`] eight digits at a time; anything else goes through
-    /// [`Lexer::kb`].
+    /// to eight digits: those are read by [`kb_swar`] eight digits at a
+    /// time; anything else goes through [`Lexer::kb`].
     #[inline]
     fn kb_list(&mut self, buf: &mut String, out: &mut Vec<u32>) -> Option<()> {
-        self.eat(b'[')?;
-        self.ws();
-        if self.eat(b']').is_some() {
-            return Some(());
-        }
-        loop {
-            if let Some((n, next)) = kb_swar(self.b, self.i) {
+        self.array(|lx| {
+            if let Some((n, next)) = kb_swar(lx.b, lx.i) {
                 out.push(n);
-                self.i = next;
+                lx.i = next;
             } else {
-                self.ws();
-                out.push(self.kb(buf)?);
+                out.push(lx.kb(buf)?);
             }
-            match self.peek()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => {
-                    self.ws();
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-        }
+            Some(())
+        })
     }
 
     #[inline]
