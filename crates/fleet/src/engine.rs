@@ -1995,6 +1995,10 @@ mod tests {
     /// Machines of two profiles with every mix of KBs, keys and file
     /// versions (some collect nothing), more than a block of each.
     fn fleet(n_alerts: usize) -> Vec<Machine> {
+        fleet_of(n_alerts, 150)
+    }
+
+    fn fleet_of(n_alerts: usize, n_machines: usize) -> Vec<Machine> {
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         let mut next = move || {
             seed ^= seed << 13;
@@ -2002,7 +2006,7 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let records: Vec<_> = (0..150)
+        let records: Vec<_> = (0..n_machines)
             .map(|i| {
                 let r = next();
                 let kbs: Vec<String> = (0..n_alerts)
@@ -2068,11 +2072,21 @@ mod tests {
     }
 
     fn checked(c: Compiled, machines: &[Machine]) -> Vec<Vec<Reason>> {
+        checked_on(c, machines, 0)
+    }
+
+    fn checked_on(c: Compiled, machines: &[Machine], threads: usize) -> Vec<Vec<Reason>> {
         let checker = Checker {
             compiled: Arc::new(c),
         };
         checker
-            .check(machines, &Options::default())
+            .check(
+                machines,
+                &Options {
+                    threads,
+                    ..Options::default()
+                },
+            )
             .machines
             .into_iter()
             .map(|m| {
@@ -2108,5 +2122,21 @@ mod tests {
         assert!(!c.supersedence_dag);
         let want = one_by_one(&c, &machines);
         assert_eq!(checked(c, &machines), want);
+    }
+
+    /// A fleet large enough to be cut into several parts, checked on one
+    /// to four threads (each taking the next part free): the reasons are
+    /// the same as one machine at a time, in inventory order.
+    #[test]
+    fn parts_and_threads_do_not_change_the_answer() {
+        let alerts = chain(12, false);
+        let machines = fleet_of(12, 1_500);
+        let want = one_by_one(&Compiled::new(&alerts), &machines);
+        for threads in [1, 2, 3, 4] {
+            assert!(
+                checked_on(Compiled::new(&alerts), &machines, threads) == want,
+                "{threads} threads"
+            );
+        }
     }
 }

@@ -1925,6 +1925,57 @@ mod tests {
         );
     }
 
+    /// A large inventory is read in parts, several per thread: the
+    /// machines, warnings and rejects are those the one-thread serde path
+    /// gives, in the same order and with the same record numbers, also
+    /// where strings hold what looks like one record's end and the next's
+    /// start.
+    #[test]
+    fn parts_read_what_serde_reads() {
+        use std::fmt::Write as _;
+        let mut text = String::from(r#"{"collected": "t", "machines": ["#);
+        let mut k = 0;
+        while text.len() < (6 << 20) {
+            if k > 0 {
+                text.push_str(", ");
+            }
+            let path = match k % 5 {
+                0 => r#"C:\\x}, {\"name\": \"M1\", \"os\": \"Windows XP Professional\"}, {"#,
+                1 => "}, {",
+                _ => r"C:\\w",
+            };
+            let version = if k % 97 == 3 {
+                "x".to_string()
+            } else {
+                format!("5.1.2600.{}", k % 60_000)
+            };
+            let _ = write!(
+                text,
+                r#"{{"name": "M{k}", "os": "Windows XP Professional", "service_pack": "SP2", "components": ["smtp", "gopher"], "updates": ["KB{}", "Q{}"], "registry_keys": ["HKLM\\SOFTWARE\\k{k}"], "files": [{{"name": "a.dll", "version": "{version}", "path": "{path}"}}]}}"#,
+                800_000 + k,
+                12 + k
+            );
+            k += 1;
+        }
+        text.push_str("]}");
+        let fast = parse_json(text.as_bytes()).expect("an inventory");
+        let (collected, outcomes) = parse_json_slow(&text).expect("serde reads it");
+        let mut v = Validator::with_capacity(outcomes.len());
+        for o in outcomes {
+            v.take(o);
+        }
+        let slow = v.finish(collected);
+        assert!(fast.machines.len() > 20_000, "{}", fast.machines.len());
+        assert!(fast.machines == slow.machines);
+        assert!(!fast.rejects.is_empty());
+        assert_eq!(format!("{:?}", fast.rejects), format!("{:?}", slow.rejects));
+        assert_eq!(
+            format!("{:?}", fast.warnings),
+            format!("{:?}", slow.warnings)
+        );
+        assert_eq!(fast.collected.as_deref(), Some("t"));
+    }
+
     fn v_machine() -> Machine {
         let p = parse_json(br#"{"machines": [{"name": "x", "os": "Windows XP Professional"}]}"#)
             .expect("an inventory");

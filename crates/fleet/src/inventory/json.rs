@@ -10,9 +10,9 @@
 //!   record straight into [`Rec`]: strings borrowed from the file unless
 //!   they hold an escape, KB numbers, versions and registry keys read as
 //!   they are met;
-//! - the records are read by several threads at once, each starting at a
-//!   guessed record boundary near its share of the file; a guess is only
-//!   used once the thread before has read up to exactly that point (see
+//! - the records are read in parts by several threads at once, each part
+//!   starting at a guessed record boundary; a guess is only used once the
+//!   part before has been read up to exactly that point (see
 //!   [`read_records`]), so a wrong guess costs time, never an answer.
 //!
 //! The lexer says "not sure" (`None`) about anything outside the common
