@@ -130,7 +130,8 @@ impl Checker {
         // 3. Per machine, profile by profile: the machines of one profile
         //    walk the same plan and the same compiled targets, which then
         //    stay in the CPU's cache; in inventory order they would not.
-        //    Each thread takes a contiguous part of that order.
+        //    The order is cut into contiguous parts, each checked by the
+        //    next thread free.
         let mut order: Vec<usize> = (0..machines.len()).collect();
         order.sort_by_key(|&i| profile_of[i]);
         let run = |ws: &mut Workspace, part: &&[usize]| {
@@ -1471,8 +1472,8 @@ const BLOCK: usize = 64;
 
 /// How many parts of the machines each thread of the check takes on
 /// average (see [`Checker::check`]). More parts balance the threads
-/// better and each costs a little: its own scratch tables, and the blocks
-/// cut at its ends.
+/// better and each costs a little: a reason buffer of its own, and the
+/// blocks cut at its ends.
 const PARTS_PER_THREAD: usize = 8;
 
 /// Up to 64 machines of one profile, and the reasons that can be decided
