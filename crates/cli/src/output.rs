@@ -5,11 +5,17 @@ use std::io::Write;
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-/// Pretty JSON on stdout, newline-terminated. Buffered: stdout is
-/// line-buffered, and pretty JSON is mostly short lines (a year of
-/// Microsoft's data printed by `hfr parse` made 670,000 writes).
+/// Stdout, buffered: stdout itself is line-buffered, and what the
+/// subcommands print is mostly short lines (a year of Microsoft's data
+/// printed by `hfr parse` made 670,000 writes; a fleet report has a line
+/// per finding, millions for a large fleet). Flush it when done.
+pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())
+}
+
+/// Pretty JSON on stdout, newline-terminated.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut out = stdout();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
     out.flush()?;

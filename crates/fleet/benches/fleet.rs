@@ -698,6 +698,14 @@ fn arg(args: &[String], name: &str, default: usize) -> usize {
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // `HFR_LOG=hfr_fleet::timing=debug` prints the steps inside parse,
+    // check and worklist, as it does for `hfr`.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("HFR_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let args: Vec<String> = std::env::args().collect();
     let n_alerts = arg(&args, "--alerts", 2000);
     let n_machines = arg(&args, "--machines", 100_000);

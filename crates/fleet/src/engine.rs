@@ -150,21 +150,17 @@ impl Checker {
         } else {
             (threads * PARTS_PER_THREAD).min(machines.len().div_ceil(BLOCK * 4))
         };
-        let weight = |i: usize| {
-            let p = &plans[profile_of[i] as usize];
-            p.items.len() + p.targets.len() + 1
-        };
-        let total: usize = order.iter().map(|&i| weight(i)).sum();
-        let mut parts: Vec<&[usize]> = Vec::with_capacity(n_parts);
-        let (mut start, mut acc) = (0, 0);
-        for (k, &i) in order.iter().enumerate() {
-            acc += weight(i);
-            if acc * n_parts >= total * (parts.len() + 1) && parts.len() + 1 < n_parts {
-                parts.push(&order[start..=k]);
-                start = k + 1;
-            }
-        }
-        parts.push(&order[start..]);
+        let weights: Vec<usize> = order
+            .iter()
+            .map(|&i| {
+                let p = &plans[profile_of[i] as usize];
+                p.items.len() + p.targets.len() + 1
+            })
+            .collect();
+        let parts: Vec<&[usize]> = crate::par::cut(&weights, n_parts)
+            .into_iter()
+            .map(|r| &order[r])
+            .collect();
         let reports: Vec<MachineReport> =
             crate::par::map_with(&parts, threads, || Workspace::new(c), run)
                 .into_iter()
@@ -176,16 +172,15 @@ impl Checker {
             slots[i] = Some(r);
         }
         let reports: Vec<MachineReport> = slots.into_iter().flatten().collect();
-        if std::env::var_os("HFR_FLEET_TIMING").is_some() {
-            eprintln!(
-                "profiles {:?} + plans {:?} ({} profiles), machines {:?} (in order {:?})",
-                t_group,
-                t1 - t0 - t_group,
-                profiles.len(),
-                t1.elapsed(),
-                t2.elapsed()
-            );
-        }
+        tracing::debug!(
+            target: "hfr_fleet::timing",
+            profiles = profiles.len(),
+            grouping = ?t_group,
+            plans = ?(t1 - t0 - t_group),
+            machines = ?t1.elapsed(),
+            in_order = ?t2.elapsed(),
+            "fleet checked"
+        );
 
         let mut report = Report::new(self.compiled.clone(), reports, opts.include_not_applicable);
         report.alerts_checked = wanted.iter().filter(|w| **w).count();

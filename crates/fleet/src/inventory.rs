@@ -613,14 +613,13 @@ pub fn parse_json(bytes: &[u8]) -> Result<ParsedInventory, InventoryError> {
     for o in outcomes {
         v.take(o);
     }
-    if std::env::var_os("HFR_FLEET_TIMING").is_some() {
-        eprintln!(
-            "parse: UTF-8 {:?}, records {:?}, names {:?}",
-            t1 - t0,
-            t2 - t1,
-            t2.elapsed()
-        );
-    }
+    tracing::debug!(
+        target: "hfr_fleet::timing",
+        utf8 = ?(t1 - t0),
+        records = ?(t2 - t1),
+        names = ?t2.elapsed(),
+        "inventory parsed"
+    );
     Ok(v.finish(collected))
 }
 

@@ -26,6 +26,27 @@ pub(crate) fn each<T: Send, R: Send>(parts: Vec<T>, f: impl Fn(T) -> R + Sync) -
     })
 }
 
+/// Cuts a sequence of items with these `weights` into at most `n`
+/// contiguous ranges of about equal weight, in order (the last may be
+/// empty). Work whose items differ in cost (machines by their plan's
+/// size, alerts by the machines they list) is shared by weight, not by
+/// count.
+pub(crate) fn cut(weights: &[usize], n: usize) -> Vec<std::ops::Range<usize>> {
+    let n = n.max(1);
+    let total: usize = weights.iter().sum();
+    let mut out = Vec::with_capacity(n);
+    let (mut start, mut acc) = (0, 0);
+    for (k, w) in weights.iter().enumerate() {
+        acc += w;
+        if acc * n >= total * (out.len() + 1) && out.len() + 1 < n {
+            out.push(start..k + 1);
+            start = k + 1;
+        }
+    }
+    out.push(start..weights.len());
+    out
+}
+
 /// Maps `items` in order on up to `threads` threads. Each thread takes the
 /// next item not yet taken, so items of very different cost (profile
 /// plans: a Windows 10 profile has a few dozen alerts, an old server
@@ -124,6 +145,27 @@ mod tests {
             // The counts restart only with a new state: at most one run
             // per thread starts at 1.
             assert!(got.iter().filter(|r| r.1 == 1).count() <= threads);
+        }
+    }
+
+    /// The ranges cover every item once, in order, and share the weight.
+    #[test]
+    fn cut_by_weight() {
+        assert_eq!(super::cut(&[1, 1, 1, 1], 2), [0..2, 2..4]);
+        assert_eq!(super::cut(&[6, 1, 1, 1, 1, 1, 1], 2), [0..1, 1..7]);
+        for (weights, n, whole) in [(&[1, 2, 3][..], 1, 0..3), (&[][..], 3, 0..0)] {
+            let one = super::cut(weights, n);
+            assert_eq!((one.len(), &one[0]), (1, &whole));
+        }
+        let weights: Vec<usize> = (0..1000).map(|i| i % 13 + 1).collect();
+        let ranges = super::cut(&weights, 8);
+        assert_eq!(ranges.len(), 8);
+        assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!((ranges[0].start, ranges[7].end), (0, 1000));
+        let total: usize = weights.iter().sum();
+        for r in &ranges {
+            let w: usize = weights[r.clone()].iter().sum();
+            assert!(w.abs_diff(total / 8) <= 13, "{r:?}: {w}");
         }
     }
 

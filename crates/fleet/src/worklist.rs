@@ -319,20 +319,12 @@ fn join_alert(report: &Report, alert: usize, u: &Units, parts: Vec<Tally>) -> Jo
         } else {
             for (s, l) in p.lists.into_iter().enumerate() {
                 if let Some(into) = lists.get_mut(s) {
-                    into.extend(l);
+                    append(into, l);
                 }
             }
         }
-        if reapply.is_empty() {
-            reapply = p.reapply;
-        } else {
-            reapply.extend(p.reapply);
-        }
-        if upgrades.is_empty() {
-            upgrades = p.upgrades;
-        } else {
-            upgrades.extend(p.upgrades);
-        }
+        append(&mut reapply, p.reapply);
+        append(&mut upgrades, p.upgrades);
     }
     // The units that have machines, in the order first used: by their
     // first machine, and for units that first machine needs together, as
@@ -364,6 +356,16 @@ fn join_alert(report: &Report, alert: usize, u: &Units, parts: Vec<Tally>) -> Jo
         all,
         reapply,
         upgrades,
+    }
+}
+
+/// `more` after `into`; taken whole when `into` is empty (the first
+/// part's lists are most of the time the only ones).
+fn append(into: &mut Vec<u32>, more: Vec<u32>) {
+    if into.is_empty() {
+        *into = more;
+    } else {
+        into.extend(more);
     }
 }
 
@@ -401,24 +403,19 @@ fn join_alerts(
     per_alert: Vec<Vec<Tally>>,
     threads: usize,
 ) -> Vec<Joined> {
-    let size = |ts: &Vec<Tally>| -> usize {
-        ts.iter()
-            .map(|t| t.lists.iter().map(Vec::len).sum::<usize>() + 1)
-            .sum()
-    };
-    let total: usize = per_alert.iter().map(size).sum();
-    let threads = threads.max(1);
-    let mut runs: Vec<Vec<(usize, Vec<Tally>)>> = vec![Vec::new()];
-    let mut acc = 0;
-    for (a, ts) in per_alert.into_iter().enumerate() {
-        acc += size(&ts);
-        if let Some(r) = runs.last_mut() {
-            r.push((a, ts));
-        }
-        if acc * threads >= total * runs.len() && runs.len() < threads {
-            runs.push(Vec::new());
-        }
-    }
+    let sizes: Vec<usize> = per_alert
+        .iter()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| t.lists.iter().map(Vec::len).sum::<usize>() + 1)
+                .sum()
+        })
+        .collect();
+    let mut alerts = per_alert.into_iter().enumerate();
+    let runs: Vec<Vec<(usize, Vec<Tally>)>> = crate::par::cut(&sizes, threads)
+        .into_iter()
+        .map(|r| alerts.by_ref().take(r.len()).collect())
+        .collect();
     let run = |r: Vec<(usize, Vec<Tally>)>| -> Vec<Joined> {
         r.into_iter()
             .map(|(a, ts)| match units.get(a) {
@@ -536,15 +533,14 @@ impl Worklist {
                 .then(y.machines.len().cmp(&x.machines.len()))
                 .then(x.alert.cmp(&y.alert))
         });
-        if std::env::var_os("HFR_FLEET_TIMING").is_some() {
-            eprintln!(
-                "worklist: names+units {:?}, tally {:?}, merge+lists {:?}, items {:?}",
-                t1 - t0,
-                t2 - t1,
-                t3 - t2,
-                t3.elapsed()
-            );
-        }
+        tracing::debug!(
+            target: "hfr_fleet::timing",
+            units = ?(t1 - t0),
+            tally = ?(t2 - t1),
+            join = ?(t3 - t2),
+            items = ?t3.elapsed(),
+            "worklist made"
+        );
         let total_minutes = if unestimated == 0 {
             Some(items.iter().filter_map(|i| i.minutes).sum())
         } else {

@@ -156,7 +156,7 @@ pub async fn run(args: Args, db: Option<&str>) -> anyhow::Result<ExitCode> {
             };
             let report = hfr_fleet::check_inventory(&checker, inv, &opts);
             if json {
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+                let mut out = crate::output::stdout();
                 report.write_json(&mut out)?;
                 out.flush()?;
             } else if csv {
@@ -300,7 +300,7 @@ fn print_check(report: &Report) -> anyhow::Result<()> {
             widths[1] = widths[1].max(width(&m.os));
         }
     }
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let mut out = crate::output::stdout();
     let cell = |c: &str, w: usize| pad(c, w) + "  ";
     let head: String = header[..4]
         .iter()
@@ -365,7 +365,7 @@ fn print_check(report: &Report) -> anyhow::Result<()> {
 /// One line per finding, written as the findings are read (a large fleet
 /// has millions), each distinct reason put into words once.
 fn print_csv(report: &Report) -> anyhow::Result<()> {
-    let out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let out = crate::output::stdout();
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["machine", "os", "alert", "status", "label", "reasons"])?;
     let mut words = report.words();

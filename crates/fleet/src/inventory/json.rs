@@ -379,9 +379,9 @@ fn to_stop(b: &[u8], mut i: usize) -> Option<usize> {
 /// plus 6 stays below 16, so no carry crosses a byte), and the digits are
 /// combined pairwise in three multiplications (as simdjson's
 /// `parse_eight_digits_unrolled`), the number's leading places filled
-/// with zeros. The number and the position after the
-/// closing quote; `None` for anything else (a zero, nine digits, another
-/// spelling), which [`Lexer::kb`] then reads.
+/// with zeros. The number and the position after the closing quote;
+/// `None` for anything else (a zero, nine digits, another spelling),
+/// which [`Lexer::kb`] then reads.
 #[inline]
 fn kb_swar(b: &[u8], i: usize) -> Option<(u32, usize)> {
     const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
