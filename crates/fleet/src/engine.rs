@@ -769,7 +769,7 @@ impl FactTables {
     /// dropped.
     pub fn load<'a>(&'a mut self, c: &Compiled, m: &'a Machine) -> IndexedFacts<'a> {
         let mut ids = MachineIds::default();
-        ids.read(c, m);
+        ids.read(c, m, &mut IdMemo::default());
         self.load_ids(m, &ids)
     }
 
@@ -813,17 +813,17 @@ struct MachineIds {
 }
 
 impl MachineIds {
-    fn read(&mut self, c: &Compiled, m: &Machine) {
+    fn read(&mut self, c: &Compiled, m: &Machine, memo: &mut IdMemo) {
         self.files.clear();
         self.keys.clear();
         self.kbs.clear();
         for (i, f) in m.files.iter().flatten().enumerate() {
-            if let Some(&id) = c.file_ids.get(&f.name) {
+            if let Some(id) = memo.files.id(&c.file_ids, &f.name) {
                 self.files.push((id, i as u32));
             }
         }
         for k in m.registry_keys.iter().flatten() {
-            if let Some(&id) = c.key_ids.get(k) {
+            if let Some(id) = memo.keys.id(&c.key_ids, k) {
                 self.keys.push(id);
             }
         }
@@ -832,6 +832,35 @@ impl MachineIds {
                 self.kbs.push(id);
             }
         }
+    }
+}
+
+/// A check thread's answers to "which id of the archive's vocabulary is
+/// this file name or registry key", by the address of the machine's
+/// string. The inventory reader keeps one copy of each distinct name and
+/// key (a fleet repeats a few thousand of them millions of times), so
+/// after the first machines nearly every answer is a hash of a pointer
+/// instead of a hash and a comparison of some 80 bytes that are not in
+/// the cache. The addresses are only valid while the strings live: a
+/// memo serves one check of one borrowed inventory.
+#[derive(Default)]
+struct IdMemo {
+    files: PtrMemo,
+    keys: PtrMemo,
+}
+
+#[derive(Default)]
+struct PtrMemo(rustc_hash::FxHashMap<usize, u32>);
+
+impl PtrMemo {
+    #[inline]
+    fn id(&mut self, ids: &rustc_hash::FxHashMap<String, u32>, s: &Arc<str>) -> Option<u32> {
+        let at = s.as_ptr() as usize;
+        let id = *self
+            .0
+            .entry(at)
+            .or_insert_with(|| ids.get(&**s).copied().unwrap_or(NONE32));
+        (id != NONE32).then_some(id)
     }
 }
 
@@ -1784,6 +1813,7 @@ struct Workspace {
     block: Block,
     sup: SupBlock,
     bufs: Vec<MachineBuf>,
+    memo: IdMemo,
 }
 
 impl Workspace {
@@ -1794,6 +1824,7 @@ impl Workspace {
             block: Block::new(c),
             sup: SupBlock::new(c.graph.names.len()),
             bufs: (0..BLOCK).map(|_| MachineBuf::default()).collect(),
+            memo: IdMemo::default(),
         }
     }
 }
@@ -1819,6 +1850,7 @@ fn check_run(
         block,
         sup,
         bufs,
+        memo,
     } = ws;
     let bound: usize = part
         .iter()
@@ -1843,7 +1875,7 @@ fn check_run(
         let ms: Vec<&Machine> = ids.iter().map(|&mi| &machines[mi]).collect();
         i = end;
         for (m, b) in ms.iter().zip(bufs.iter_mut()) {
-            b.ids.read(c, m);
+            b.ids.read(c, m, memo);
         }
         block.decide(plan, &ms, &bufs[..ms.len()]);
         if !c.supersedence_dag {

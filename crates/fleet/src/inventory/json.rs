@@ -26,13 +26,14 @@
 //! each other in `tests`).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use hfr_model::catalogue::Arch;
 
 use super::{
-    finish_key, fold_key_byte, normalize_key, parse_kb, read_outcome_slow, BranchKind, BuildLeaf,
-    Cache, FastRecord, FileFact, LeafKind, NameLeaf, Outcome, ProductRecord, Rec, Role,
-    VersionLeaf,
+    file_name, finish_key_in, fold_key_byte, normalize_key, parse_kb, read_outcome_slow,
+    BranchKind, BuildLeaf, Cache, FastRecord, FileFact, Interner, LeafKind, Outcome, ProductRecord,
+    Rec, Role, VersionLeaf,
 };
 
 /// Records below this size are read on one thread: starting threads costs
@@ -190,16 +191,22 @@ impl<'a> Lexer<'a> {
     /// anything but printable ASCII and the escapes `\\`, `\/` and `\"`
     /// is decoded first and given to `normalize_key`.
     #[inline]
-    fn key(&mut self, buf: &mut String, out: &mut Vec<u8>) -> Option<String> {
+    fn key(&mut self, buf: &mut String, out: &mut Names) -> Option<Arc<str>> {
         if let Some(k) = self.key_ascii(out) {
             return Some(k);
         }
-        Some(normalize_key(self.str_in(buf)?))
+        Some(out.interner.get(&normalize_key(self.str_in(buf)?)))
     }
 
     /// Copies the key segment by segment (the runs between escapes, found
     /// eight bytes at a time), each lowered in one go, into `out`.
-    fn key_ascii(&mut self, out: &mut Vec<u8>) -> Option<String> {
+    fn key_ascii(&mut self, names: &mut Names) -> Option<Arc<str>> {
+        let Names {
+            interner,
+            bytes: out,
+            key,
+            ..
+        } = names;
         let b = self.b;
         if *b.get(self.i)? != b'"' {
             return None;
@@ -240,7 +247,9 @@ impl<'a> Lexer<'a> {
             .iter()
             .rposition(|&c| c != b' ')
             .map_or(start, |e| e + 1);
-        Some(finish_key(&out[start..end]))
+        finish_key_in(&out[start..end], key);
+        // ASCII: checked segment by segment above.
+        Some(interner.get(std::str::from_utf8(key).ok()?))
     }
 
     /// A string's value: borrowed from the file when it has no escape.
@@ -466,17 +475,27 @@ fn leaf<K: LeafKind>(s: &str) -> Option<K::Out> {
 #[derive(Default)]
 struct Bufs {
     s: String,
-    bytes: Vec<u8>,
+    names: Names,
     kbs: Vec<u32>,
-    keys: Vec<String>,
+    keys: Vec<Arc<str>>,
     files: Vec<FileFact>,
+}
+
+/// The shared copies of the keys and file names a thread has read, and
+/// scratch for a key while it is normalised.
+#[derive(Default)]
+struct Names {
+    interner: Interner,
+    bytes: Vec<u8>,
+    key: Vec<u8>,
+    key_str: String,
 }
 
 /// One machine record at `lx`, read as [`FastRecord`] would read it.
 fn record<'a>(lx: &mut Lexer<'a>, bufs: &mut Bufs) -> Option<Rec<'a>> {
     let Bufs {
         s: buf,
-        bytes,
+        names,
         kbs,
         keys,
         files,
@@ -584,7 +603,7 @@ fn record<'a>(lx: &mut Lexer<'a>, bufs: &mut Bufs) -> Option<Rec<'a>> {
                 } else {
                     keys.clear();
                     lx.array(|lx| {
-                        let k = lx.key(buf, bytes)?;
+                        let k = lx.key(buf, names)?;
                         if k.is_empty() {
                             return None;
                         }
@@ -606,7 +625,7 @@ fn record<'a>(lx: &mut Lexer<'a>, bufs: &mut Bufs) -> Option<Rec<'a>> {
                 } else {
                     files.clear();
                     lx.array(|lx| {
-                        files.push(file(lx, buf)?);
+                        files.push(file(lx, buf, names)?);
                         Some(())
                     })?;
                     {
@@ -627,7 +646,7 @@ fn record<'a>(lx: &mut Lexer<'a>, bufs: &mut Bufs) -> Option<Rec<'a>> {
 }
 
 /// One entry of `files`, as `FastFile` reads it.
-fn file(lx: &mut Lexer<'_>, buf: &mut String) -> Option<FileFact> {
+fn file(lx: &mut Lexer<'_>, buf: &mut String, names: &mut Names) -> Option<FileFact> {
     let mut seen = Seen::default();
     let mut name = None;
     let mut version = None;
@@ -638,7 +657,8 @@ fn file(lx: &mut Lexer<'_>, buf: &mut String) -> Option<FileFact> {
         match key {
             "name" => {
                 seen.first(0)?;
-                name = Some(leaf::<NameLeaf>(lx.str_in(buf)?)?);
+                let s = lx.str_in(buf)?;
+                name = Some(file_name(s, &mut names.key_str, &mut names.interner)?);
             }
             "version" => {
                 seen.first(1)?;
