@@ -34,7 +34,9 @@ use std::sync::Arc;
 use hfr_model::catalogue::{Arch, Kind, Product, ServicePack, BASES};
 
 use crate::inventory::{BranchKind, FileFact, Machine};
-use crate::report::{Chunk, Findings, MachineReport, Reason, Report, Rule, Status, NONE32};
+use crate::report::{
+    Chunk, Findings, MachineReport, Reason, Report, Rule, Status, ToDo, NONE16, NONE32,
+};
 use crate::rules::{below_all, Compiled, FileRule, Target};
 use crate::version::Version;
 
@@ -1267,9 +1269,9 @@ struct Pending {
     /// Reasons that a fix containing theirs may turn into "installed":
     /// (index among the machine's reasons, index into the plan's targets).
     reasons: Vec<(u32, u32)>,
-    /// The findings that asked for work before the search (where they
-    /// start among the machine's reasons).
-    to_do: Vec<u32>,
+    /// The findings that asked for work before the search: where they
+    /// start among the machine's reasons, and their entry.
+    to_do: Vec<(u32, ToDo)>,
     /// The reasons the search turned into "superseded", ascending.
     changed: Vec<u32>,
 }
@@ -1397,7 +1399,18 @@ fn first_pass<F: Facts + ?Sized>(
         match status {
             Status::Installed => installed(item.node),
             Status::NotApplicable if !plan.include_na => out.truncate(start),
-            s if s.asks_for_work() => pending.to_do.push((start - base) as u32),
+            s if s.asks_for_work() => {
+                let target = match &out[start..] {
+                    [one] => one.target,
+                    _ => NONE16,
+                };
+                let e = ToDo {
+                    alert: item.alert,
+                    target,
+                    status: s,
+                };
+                pending.to_do.push(((start - base) as u32, e));
+            }
             _ => {}
         }
     }
@@ -1418,31 +1431,34 @@ impl Pending {
     /// `reasons` (the machine's) after the search. It only lowers a
     /// status, so it can only take findings off the list; only those with
     /// a changed reason are looked at again.
-    fn settle_to_do(&self, reasons: &[Reason], into: &mut Vec<u32>) {
+    fn settle_to_do(&self, reasons: &[Reason], into: &mut Vec<ToDo>) {
         settle_to_do(reasons, &self.to_do, &self.changed, into);
     }
 }
 
 /// See [`Pending::settle_to_do`]: the findings of `to_do` (starts among
-/// `reasons`) still asking for work after the reasons at `changed`
-/// (ascending) became "superseded".
-fn settle_to_do(reasons: &[Reason], to_do: &[u32], changed: &[u32], into: &mut Vec<u32>) {
+/// `reasons`, with their entries) still asking for work after the reasons
+/// at `changed` (ascending) became "superseded"; a finding with a changed
+/// reason gets its entry anew.
+fn settle_to_do(reasons: &[Reason], to_do: &[(u32, ToDo)], changed: &[u32], into: &mut Vec<ToDo>) {
     let mut c = 0;
-    for (k, &start) in to_do.iter().enumerate() {
+    for (k, &(start, e)) in to_do.iter().enumerate() {
         while changed.get(c).is_some_and(|&p| p < start) {
             c += 1;
         }
         let touched = changed
             .get(c)
-            .is_some_and(|&p| to_do.get(k + 1).is_none_or(|&next| p < next));
-        let keep = !touched
-            || (Findings {
-                rest: reasons.get(start as usize..).unwrap_or(&[]),
-            })
-            .next()
-            .is_some_and(|f| f.status.asks_for_work());
-        if keep {
-            into.push(start);
+            .is_some_and(|&p| to_do.get(k + 1).is_none_or(|&(next, _)| p < next));
+        if !touched {
+            into.push(e);
+            continue;
+        }
+        let now = (Findings {
+            rest: reasons.get(start as usize..).unwrap_or(&[]),
+        })
+        .next();
+        if let Some(f) = now.filter(|f| f.status.asks_for_work()) {
+            into.push(ToDo::of(&f));
         }
     }
 }
@@ -1457,7 +1473,7 @@ fn check_machine<F: Facts + ?Sized>(
     decided: Option<(&Block, usize)>,
     scratch: &mut Scratch,
     out: &mut Vec<Reason>,
-    to_do: &mut Vec<u32>,
+    to_do: &mut Vec<ToDo>,
 ) {
     scratch.next_machine();
     let now = scratch.now;
@@ -2087,16 +2103,66 @@ mod tests {
             .collect()
     }
 
+    /// After the supersedence search, a to-do finding with a changed
+    /// reason gets its entry anew (or leaves the list); the others keep
+    /// theirs.
+    #[test]
+    fn settled_to_do_entries_follow_the_changed_reasons() {
+        let r = |alert: u32, rule: Rule, target: u16| {
+            let mut r = Reason::new(alert, rule);
+            r.target = target;
+            r
+        };
+        let mut reasons = vec![
+            r(1, Rule::NotFound, 0),
+            r(1, Rule::VendorNoFix, 1),
+            r(2, Rule::NotFound, 0),
+            r(3, Rule::FileOlder, 2),
+        ];
+        let entry = |at: usize| {
+            let f = Findings {
+                rest: &reasons[at..],
+            }
+            .next()
+            .map(|f| ToDo::of(&f));
+            (at as u32, f.expect("a finding"))
+        };
+        let before = vec![entry(0), entry(2), entry(3)];
+        assert_eq!(before[0].1.status, Status::Missing);
+        assert_eq!(before[0].1.target, NONE16);
+        let mut changed = Vec::new();
+        supersede(&mut reasons, &mut changed, 0, 7);
+        supersede(&mut reasons, &mut changed, 2, 7);
+        let mut into = Vec::new();
+        settle_to_do(&reasons, &before, &changed, &mut into);
+        let want = vec![
+            ToDo {
+                alert: 1,
+                target: NONE16,
+                status: Status::NoFixUpgrade,
+            },
+            ToDo {
+                alert: 3,
+                target: 2,
+                status: Status::Missing,
+            },
+        ];
+        assert_eq!(into, want);
+    }
+
     /// The to-do list kept while checking is what a scan of the findings
-    /// gives.
+    /// gives: the alert, the status (after the supersedence search) and
+    /// the one reason's target.
     fn to_do_is_the_scan(m: &MachineReport) {
-        let kept: Vec<(u32, Status)> = m.to_do().map(|f| (f.alert, f.status)).collect();
-        let scan: Vec<(u32, Status)> = m
+        let scan: Vec<ToDo> = m
             .findings()
             .filter(|f| f.status.asks_for_work())
-            .map(|f| (f.alert, f.status))
+            .map(|f| ToDo::of(&f))
             .collect();
-        assert_eq!(kept, scan, "{}", m.name);
+        assert_eq!(m.to_do_entries(), &scan[..], "{}", m.name);
+        let kept: Vec<(u32, Status)> = m.to_do().map(|f| (f.alert, f.status)).collect();
+        let statuses: Vec<(u32, Status)> = scan.iter().map(|e| (e.alert, e.status)).collect();
+        assert_eq!(kept, statuses, "{}", m.name);
     }
 
     fn checked(c: Compiled, machines: &[Machine]) -> Vec<Vec<Reason>> {

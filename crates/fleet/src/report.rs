@@ -281,9 +281,36 @@ pub struct Finding<'a> {
 /// vectors of their own.
 pub(crate) struct Chunk {
     pub(crate) reasons: Vec<Reason>,
-    /// Per machine, where its to-do findings start (relative to the
-    /// machine's first reason).
-    pub(crate) to_do: Vec<u32>,
+    /// Per machine, its to-do findings.
+    pub(crate) to_do: Vec<ToDo>,
+}
+
+/// A finding that asks for work, as the worklist needs it: the alert, the
+/// status and, when the finding has one reason (nearly always), that
+/// reason's target. Kept apart from the reasons, so that the worklist
+/// reads 10 million of these (8 bytes each, in order) instead of the
+/// reasons' cache lines spread over 700 MB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ToDo {
+    pub(crate) alert: u32,
+    /// The target of the finding's one reason; `NONE16` when it has
+    /// several (then read them, with [`MachineReport::finding`]).
+    pub(crate) target: u16,
+    pub(crate) status: Status,
+}
+
+impl ToDo {
+    /// The entry for `f`, a finding that asks for work.
+    pub(crate) fn of(f: &Finding<'_>) -> ToDo {
+        ToDo {
+            alert: f.alert,
+            target: match f.reasons {
+                [one] => one.target,
+                _ => NONE16,
+            },
+            status: f.status,
+        }
+    }
 }
 
 impl std::fmt::Debug for Chunk {
@@ -346,14 +373,17 @@ impl MachineReport {
     /// The findings that ask for work: status missing, registry only
     /// (files older), or no fix (upgrade); in alert order.
     pub fn to_do(&self) -> impl Iterator<Item = Finding<'_>> + '_ {
-        let reasons = self.reasons();
-        let starts = self.chunk.to_do.get(self.to_do.0..self.to_do.1);
-        starts.unwrap_or(&[]).iter().filter_map(move |&start| {
-            Findings {
-                rest: reasons.get(start as usize..)?,
-            }
-            .next()
-        })
+        self.to_do_entries()
+            .iter()
+            .filter_map(|e| self.finding(e.alert as usize))
+    }
+
+    /// [`Self::to_do`] as the worklist reads it.
+    pub(crate) fn to_do_entries(&self) -> &[ToDo] {
+        self.chunk
+            .to_do
+            .get(self.to_do.0..self.to_do.1)
+            .unwrap_or(&[])
     }
 
     /// The findings, in alert order.

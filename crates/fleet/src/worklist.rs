@@ -15,7 +15,7 @@ use hfr_model::{Action, RebootRequired, Severity};
 use serde::Serialize;
 
 use crate::inventory::Role;
-use crate::report::{Report, Status};
+use crate::report::{Report, Status, NONE16};
 use crate::rollout::ModelBasis;
 
 /// Machine names, shared: a worklist for 100,000 machines names each many
@@ -261,14 +261,13 @@ fn tally(machines: &[crate::report::MachineReport], first: usize, units: &[Units
     let mut filed: Vec<u16> = Vec::new();
     for (k, m) in machines.iter().enumerate() {
         let mi = (first + k) as u32;
-        for f in m.to_do() {
-            let (alert, status, reasons) = (f.alert, f.status, f.reasons);
-            let needs = status.needs_fix();
-            let a = alert as usize;
+        for e in m.to_do_entries() {
+            let status = e.status;
+            let a = e.alert as usize;
             let (Some(t), Some(u)) = (out.get_mut(a), units.get(a)) else {
                 continue;
             };
-            if !needs {
+            if !status.needs_fix() {
                 t.upgrades.push(mi);
                 continue;
             }
@@ -278,6 +277,14 @@ fn tally(machines: &[crate::report::MachineReport], first: usize, units: &[Units
             if t.lists.is_empty() {
                 t.lists = vec![Vec::new(); u.unit.len()];
             }
+            // One reason (nearly always): its target is in the entry.
+            if e.target != NONE16 {
+                if let Some(&s) = u.slot.get(e.target as usize) {
+                    t.lists[s as usize].push(mi);
+                }
+                continue;
+            }
+            let reasons = m.finding(a).map_or(&[][..], |f| f.reasons);
             filed.clear();
             for r in reasons {
                 if !r.rule.status().needs_fix() {
