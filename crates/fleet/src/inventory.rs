@@ -1982,7 +1982,9 @@ mod tests {
              "files": [{"name": "A.DLL", "version": "1.0"}]},
             {"name": "B", "os": "Windows XP Professional",
              "registry_keys": ["hklm/software/updates/kb1", "HKLM\\SOFTWARE\\Updates\\KB3"],
-             "files": [{"name": " a.dll ", "version": "1.1"}, {"name": "b.dll", "version": "1.0"}]}
+             "files": [{"name": " a.dll ", "version": "1.1"}, {"name": "b.dll", "version": "1.0"}]},
+            {"name": "C", "os": "Windows XP Professional",
+             "registry_keys": ["HKEY_LOCAL_MACHINE\\SOFTWARE\\Updates\\KB1\\Filelist", "HKLM\\SOFTWARE\\Updates\\KB2"]}
         ]}"#;
         let p = parse_json(text.as_bytes()).expect("an inventory");
         assert!(p.rejects.is_empty(), "{:?}", p.rejects);
@@ -1994,6 +1996,9 @@ mod tests {
         assert!(Arc::ptr_eq(&ka[0], &kb[0]), "one copy of kb1");
         assert!(!Arc::ptr_eq(&ka[1], &kb[1]));
         assert_ne!(ka[1], kb[1]);
+        // The same spellings again: the same keys.
+        assert_eq!(keys(2), ka);
+        assert!(Arc::ptr_eq(&keys(2)[1], &ka[1]));
         let (fa, fb) = (files(0), files(1));
         assert_eq!(&*fa[0].name, "a.dll");
         assert!(Arc::ptr_eq(&fa[0].name, &fb[0].name), "one copy of a.dll");

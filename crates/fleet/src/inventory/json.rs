@@ -28,6 +28,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use hfr_model::catalogue::Arch;
 
 use super::{
@@ -191,11 +193,21 @@ impl<'a> Lexer<'a> {
     /// anything but printable ASCII and the escapes `\\`, `\/` and `\"`
     /// is decoded first and given to `normalize_key`.
     #[inline]
-    fn key(&mut self, buf: &mut String, out: &mut Names) -> Option<Arc<str>> {
-        if let Some(k) = self.key_ascii(out) {
-            return Some(k);
+    fn key(&mut self, buf: &mut String, names: &mut Names) -> Option<Arc<str>> {
+        let at = self.i;
+        let (raw, _) = self.raw_str()?;
+        if let Some(k) = names.raw.get(raw) {
+            return Some(k.clone());
         }
-        Some(out.interner.get(&normalize_key(self.str_in(buf)?)))
+        self.i = at;
+        let k = match self.key_ascii(names) {
+            Some(k) => k,
+            None => names.interner.get(&normalize_key(self.str_in(buf)?)),
+        };
+        if names.raw.len() < RAW_KEYS {
+            names.raw.insert(raw.into(), k.clone());
+        }
+        Some(k)
     }
 
     /// Copies the key segment by segment (the runs between escapes, found
@@ -481,11 +493,21 @@ struct Bufs {
     files: Vec<FileFact>,
 }
 
+/// How many spellings of keys a reading thread remembers (see
+/// [`Names::raw`]); past that, keys are normalised each time. It bounds the
+/// memory an inventory of ever-different keys could take.
+const RAW_KEYS: usize = 1 << 16;
+
 /// The shared copies of the keys and file names a thread has read, and
 /// scratch for a key while it is normalised.
 #[derive(Default)]
 struct Names {
     interner: Interner,
+    /// A key as the file spells it (between the quotes, escapes and all)
+    /// → its normalised shared copy: a fleet's inventory spells each key
+    /// the same way on most machines, so most keys are one look-up, with
+    /// no folding or copying. At most [`RAW_KEYS`] spellings are kept.
+    raw: FxHashMap<Box<str>, Arc<str>>,
     bytes: Vec<u8>,
     key: Vec<u8>,
     key_str: String,
