@@ -80,7 +80,11 @@ impl Checker {
     }
 
     /// Checks every machine against every alert.
-    pub fn check(&self, machines: &[Machine], opts: &Options) -> Report {
+    /// Checks `machines` (a vector, or one shared with the caller), which
+    /// the report keeps: it shows each reason with the machine's figures.
+    pub fn check(&self, machines: impl Into<Arc<Vec<Machine>>>, opts: &Options) -> Report {
+        let inventory: Arc<Vec<Machine>> = machines.into();
+        let machines = &inventory[..];
         let c = &*self.compiled;
         let wanted: Vec<bool> = match &opts.only {
             None => vec![true; c.alerts.len()],
@@ -184,7 +188,12 @@ impl Checker {
             "fleet checked"
         );
 
-        let mut report = Report::new(self.compiled.clone(), reports, opts.include_not_applicable);
+        let mut report = Report::new(
+            self.compiled.clone(),
+            inventory.clone(),
+            reports,
+            opts.include_not_applicable,
+        );
         report.alerts_checked = wanted.iter().filter(|w| **w).count();
         report
     }
@@ -1103,7 +1112,6 @@ fn evaluate<F: Facts + ?Sized>(
             };
             let mut y = r;
             y.file = x.file;
-            y.set_found(Some(have.version));
             let cands = match x.pick {
                 1 => continue,
                 2 => {
@@ -1194,17 +1202,8 @@ fn evaluate<F: Facts + ?Sized>(
     let (key, kb) = said();
     // Builds (vendor data).
     if e.builds {
-        let m = f.machine();
         let t = &c.alerts[alert as usize].targets[e.target as usize];
-        let have = if t.apps.is_empty() {
-            m.os_build
-        } else {
-            m.products
-                .iter()
-                .find(|p| t.apps[0].covers(&p.product))
-                .and_then(|p| p.build)
-        };
-        if let Some(have) = have {
+        if let Some(have) = build_on(t, f.machine()) {
             let fixed = t
                 .fixes
                 .iter()
@@ -1212,7 +1211,6 @@ fn evaluate<F: Facts + ?Sized>(
                 .filter(|b| comparable(t, &have, b))
                 .min();
             if let Some(fixed) = fixed {
-                r.set_found(Some(have));
                 if have >= fixed {
                     r.rule = Rule::BuildCurrent;
                 } else if kb.is_some() {
@@ -1243,6 +1241,19 @@ fn evaluate<F: Facts + ?Sized>(
         Rule::NoData
     };
     r
+}
+
+/// The build of what target `t` is about on `m`: the OS's, or that of the
+/// installed product the target's application covers.
+pub(crate) fn build_on(t: &Target, m: &Machine) -> Option<Version> {
+    if t.apps.is_empty() {
+        m.os_build
+    } else {
+        m.products
+            .iter()
+            .find(|p| t.apps[0].covers(&p.product))
+            .and_then(|p| p.build)
+    }
 }
 
 pub use crate::report::ViaKind;
@@ -1957,7 +1968,12 @@ fn check_run(
     let chunk = Arc::new(chunk);
     done.into_iter()
         .map(|(mi, p, spans)| {
-            MachineReport::in_chunk(&machines[mi], os_names[p].clone(), chunk.clone(), spans)
+            MachineReport::in_chunk(
+                (&machines[mi], mi),
+                os_names[p].clone(),
+                chunk.clone(),
+                spans,
+            )
         })
         .collect()
 }
@@ -1986,12 +2002,7 @@ pub fn check_one<F: Facts + ?Sized>(
         &mut chunk.to_do,
     );
     let spans = ((0, chunk.reasons.len()), (0, chunk.to_do.len()));
-    MachineReport::in_chunk(m, Arc::from(m.os_display()), Arc::new(chunk), spans)
-}
-
-/// Wraps machine reports made with [`check_one`] into a report.
-pub fn report_from(checker: &Checker, machines: Vec<MachineReport>) -> Report {
-    Report::new(checker.compiled.clone(), machines, false)
+    MachineReport::in_chunk((m, 0), Arc::from(m.os_display()), Arc::new(chunk), spans)
 }
 
 #[cfg(test)]
@@ -2175,7 +2186,7 @@ mod tests {
         };
         checker
             .check(
-                machines,
+                machines.to_vec(),
                 &Options {
                     threads,
                     ..Options::default()

@@ -48,7 +48,7 @@ pub use worklist::{plan, RolloutPlan, Worklist};
 /// once and use [`Checker::check`] with the options you need.
 pub fn check(alerts: &[hfr_model::Alert], machines: &[Machine]) -> Report {
     Checker::new(alerts).check(
-        machines,
+        machines.to_vec(),
         &Options {
             include_not_applicable: true,
             ..Options::default()
@@ -59,7 +59,7 @@ pub fn check(alerts: &[hfr_model::Alert], machines: &[Machine]) -> Report {
 /// Checks a parsed inventory, carrying its rejected records and warnings
 /// into the report.
 pub fn check_inventory(checker: &Checker, inv: ParsedInventory, opts: &Options) -> Report {
-    let mut r = checker.check(&inv.machines, opts);
+    let mut r = checker.check(inv.machines, opts);
     r.rejects = inv.rejects;
     r.warnings = inv.warnings;
     r

@@ -180,9 +180,10 @@ pub enum ViaKind {
     Fix,
 }
 
-/// One reason of one finding, in 24 bytes: the alert, the rule, indexes
-/// into the compiled alert (which target, which file, which branch entry)
-/// and the machine's own figure (the version it has, packed).
+/// One reason of one finding, in 16 bytes: the alert, the rule, and
+/// indexes into the compiled alert (which target, which file, which
+/// branch entry). The machine's own figure (the version it has) is read
+/// from the machine when the reason is shown ([`Reason::found_on`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Reason {
     /// The alert (index into the compiled archive).
@@ -191,7 +192,6 @@ pub struct Reason {
     /// product index (`u32::MAX`: the OS); for `VendorNoFix` the no-fix
     /// rule; for `SizeNeeded` the machine's file size.
     pub via: u32,
-    found: u64,
     /// The alert's target (affected product) it is about.
     pub target: u16,
     /// The file rule of the target's package.
@@ -202,14 +202,14 @@ pub struct Reason {
     flags: u8,
 }
 
-const NO_VERSION: u64 = u64::MAX;
+// A report holds some 30 million of them.
+const _: () = assert!(std::mem::size_of::<Reason>() == 16);
 
 impl Reason {
     pub fn new(alert: u32, rule: Rule) -> Reason {
         Reason {
             alert,
             via: NONE32,
-            found: NO_VERSION,
             target: NONE16,
             file: NONE16,
             rule,
@@ -218,13 +218,31 @@ impl Reason {
         }
     }
 
-    /// The machine's file version or build.
-    pub fn found(&self) -> Option<Version> {
-        (self.found != NO_VERSION).then(|| Version::unpack(self.found))
-    }
-
-    pub fn set_found(&mut self, v: Option<Version>) {
-        self.found = v.and_then(|v| v.pack()).unwrap_or(NO_VERSION);
+    /// The machine's own figure the rule compared: the version of the
+    /// reason's file on `m`, or for a build rule its build. Not kept in
+    /// the reason: it is the machine's, and 30 million reasons are 16
+    /// bytes each without it instead of 24.
+    pub fn found_on(&self, c: &Compiled, m: &Machine) -> Option<Version> {
+        let t = c
+            .alerts
+            .get(self.alert as usize)?
+            .targets
+            .get(self.target as usize)?;
+        match self.rule {
+            Rule::BuildCurrent | Rule::BuildOlder | Rule::BuildOlderKb => {
+                crate::engine::build_on(t, m)
+            }
+            _ if self.file != NONE16 => {
+                let a = &c.alerts[self.alert as usize];
+                let f = a
+                    .packages
+                    .get(t.package? as usize)?
+                    .files
+                    .get(self.file as usize)?;
+                m.file(&f.lower).map(|x| x.version)
+            }
+            _ => None,
+        }
     }
 
     /// The branch kind chosen, when the entry lists both.
@@ -289,7 +307,7 @@ pub(crate) struct Chunk {
 /// status and, when the finding has one reason (nearly always), that
 /// reason's target. Kept apart from the reasons, so that the worklist
 /// reads 10 million of these (8 bytes each, in order) instead of the
-/// reasons' cache lines spread over 700 MB.
+/// reasons' cache lines spread over 460 MB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ToDo {
     pub(crate) alert: u32,
@@ -325,6 +343,9 @@ impl std::fmt::Debug for Chunk {
 /// The findings of one machine.
 #[derive(Debug, Clone)]
 pub struct MachineReport {
+    /// The machine's position in the inventory checked (see
+    /// [`Report::machine`]).
+    pub index: usize,
     pub name: String,
     pub os: Arc<str>,
     pub role: Option<Role>,
@@ -339,7 +360,7 @@ pub struct MachineReport {
     /// upgrade) start among the machine's reasons
     /// (`chunk.to_do[start..end]`). A machine has a few hundred findings
     /// and most say "installed"; the worklist reads only these, instead of
-    /// every reason of every machine again (700 MB for 100,000 machines).
+    /// every reason of every machine again (460 MB for 100,000 machines).
     to_do: (usize, usize),
 }
 
@@ -347,12 +368,13 @@ impl MachineReport {
     /// A machine's report whose reasons and to-do indexes are the given
     /// spans of a shared chunk.
     pub(crate) fn in_chunk(
-        m: &Machine,
+        (m, index): (&Machine, usize),
         os: Arc<str>,
         chunk: Arc<Chunk>,
         (reasons, to_do): ((usize, usize), (usize, usize)),
     ) -> Self {
         MachineReport {
+            index,
             name: m.name.clone(),
             os,
             role: m.role,
@@ -438,6 +460,9 @@ impl<'a> Iterator for Findings<'a> {
 #[derive(Debug, Clone)]
 pub struct Report {
     compiled: Arc<Compiled>,
+    /// The machines checked, in the inventory's order: a reason is shown
+    /// with the machine's own figures.
+    inventory: Arc<Vec<Machine>>,
     pub machines: Vec<MachineReport>,
     /// Whether "not applicable" findings were recorded.
     pub include_not_applicable: bool,
@@ -486,12 +511,14 @@ pub struct ReasonView {
 impl Report {
     pub(crate) fn new(
         compiled: Arc<Compiled>,
+        inventory: Arc<Vec<Machine>>,
         machines: Vec<MachineReport>,
         include_na: bool,
     ) -> Report {
         Report {
             alerts_checked: compiled.alerts.len(),
             compiled,
+            inventory,
             machines,
             include_not_applicable: include_na,
             rejects: Vec::new(),
@@ -501,6 +528,16 @@ impl Report {
 
     pub fn compiled(&self) -> &Compiled {
         &self.compiled
+    }
+
+    /// The machine `m` reports on, as the inventory gave it.
+    pub fn machine(&self, m: &MachineReport) -> Option<&Machine> {
+        self.inventory.get(m.index)
+    }
+
+    /// What [`Reason::found_on`] says for a reason of `m`.
+    fn found(&self, m: &MachineReport, r: &Reason) -> Option<Version> {
+        r.found_on(&self.compiled, self.machine(m)?)
     }
 
     pub fn alerts(&self) -> &[CompiledAlert] {
@@ -546,8 +583,8 @@ impl Report {
             return Vec::new();
         };
         match m.finding(ai) {
-            Some(f) => f.reasons.iter().map(|r| self.reason_view(r)).collect(),
-            None => vec![self.reason_view(&Reason::new(ai as u32, Rule::PlatformNotListed))],
+            Some(f) => f.reasons.iter().map(|r| self.reason_view(m, r)).collect(),
+            None => vec![self.reason_view(m, &Reason::new(ai as u32, Rule::PlatformNotListed))],
         }
     }
 
@@ -572,8 +609,13 @@ impl Report {
         }
     }
 
-    /// A reason in words.
-    pub fn reason_view(&self, r: &Reason) -> ReasonView {
+    /// A reason of machine `m` in words.
+    pub fn reason_view(&self, m: &MachineReport, r: &Reason) -> ReasonView {
+        self.view(r, self.found(m, r))
+    }
+
+    /// A reason in words, with the machine's figure `found`.
+    fn view(&self, r: &Reason, found: Option<Version>) -> ReasonView {
         let c = &*self.compiled;
         let a = &c.alerts[r.alert as usize];
         let t = a.targets.get(r.target as usize);
@@ -582,7 +624,6 @@ impl Report {
             .and_then(|p| a.packages.get(p as usize));
         let file = pkg.and_then(|p| p.files.get(r.file as usize));
         let entry = file.and_then(|f| f.entries.get(r.entry as usize));
-        let found = r.found();
         // A build rule compares with the lowest fixed build of the same
         // release (what the check chose); a file rule with its entry.
         let required = match r.rule {
@@ -750,7 +791,7 @@ impl Serialize for Report {
                             "status": f.status,
                             "label": f.status.label_ja(),
                             "reasons": f.reasons.iter()
-                                .map(|x| self.r.reason_view(x))
+                                .map(|x| self.r.reason_view(self.m, x))
                                 .collect::<Vec<_>>(),
                         })
                     })
@@ -783,8 +824,12 @@ const JSON_BATCH: usize = 2048;
 /// [`ReasonMemo::LIMIT`] entries it starts over, so a report with millions
 /// of distinct file versions cannot grow it without bound.
 struct ReasonMemo<V> {
-    map: rustc_hash::FxHashMap<Reason, V>,
+    map: rustc_hash::FxHashMap<(Reason, Option<VersionKey>), V>,
 }
+
+/// A version as written (`6.0` and `6.0.0.0` are equal versions but are
+/// shown differently).
+type VersionKey = ([u32; 4], u8);
 
 impl<V> ReasonMemo<V> {
     const LIMIT: usize = 100_000;
@@ -795,11 +840,19 @@ impl<V> ReasonMemo<V> {
         }
     }
 
-    fn get(&mut self, r: &Reason, make: impl FnOnce() -> V) -> &V {
+    /// What `make` makes of `r` with the machine's figure `found`.
+    fn get(
+        &mut self,
+        r: &Reason,
+        found: Option<Version>,
+        make: impl FnOnce(Option<Version>) -> V,
+    ) -> &V {
         if self.map.len() >= Self::LIMIT {
             self.map.clear();
         }
-        self.map.entry(*r).or_insert_with(make)
+        self.map
+            .entry((*r, found.map(|v| v.written())))
+            .or_insert_with(|| make(found))
     }
 }
 
@@ -811,15 +864,17 @@ pub struct ReasonWords<'a> {
 }
 
 impl ReasonWords<'_> {
-    /// The reasons' texts joined with " / ", into `out` (cleared first).
-    pub fn join(&mut self, reasons: &[Reason], out: &mut String) {
+    /// The texts of `reasons` (machine `m`'s) joined with " / ", into
+    /// `out` (cleared first).
+    pub fn join(&mut self, m: &MachineReport, reasons: &[Reason], out: &mut String) {
         out.clear();
         for (k, r) in reasons.iter().enumerate() {
             if k > 0 {
                 out.push_str(" / ");
             }
             let report = self.report;
-            out.push_str(self.memo.get(r, || report.reason_view(r).text));
+            let found = report.found(m, r);
+            out.push_str(self.memo.get(r, found, |found| report.view(r, found).text));
         }
     }
 }
@@ -950,7 +1005,8 @@ impl Report {
                     if k > 0 {
                         b.extend(b", ");
                     }
-                    b.extend(&memo.get(r, || json(&self.reason_view(r)).into())[..]);
+                    let found = self.found(m, r);
+                    b.extend(&memo.get(r, found, |found| json(&self.view(r, found)).into())[..]);
                 }
                 b.extend(b"]}");
             }

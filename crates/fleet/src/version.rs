@@ -58,10 +58,15 @@ impl Version {
         self.parts
     }
 
+    /// The parts and how many were written: what tells two equal
+    /// versions written differently apart.
+    pub(crate) fn written(&self) -> ([u32; 4], u8) {
+        (self.parts, self.len)
+    }
+
     /// The four parts in 16 bits each, as a Windows file version resource
-    /// holds them: `None` when a part is larger. Reports keep versions
-    /// this way (8 bytes instead of 20), which matters at millions of
-    /// findings.
+    /// holds them: `None` when a part is larger (so no file version can
+    /// be).
     pub fn pack(&self) -> Option<u64> {
         let [a, b, c, d] = self.parts;
         ((a | b | c | d) <= 0xFFFF).then(|| {

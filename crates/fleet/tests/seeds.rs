@@ -18,6 +18,49 @@ fn w2k_wins(name: &str, wins: &str, keys: serde_json::Value) -> serde_json::Valu
     })
 }
 
+/// Machines whose reasons are alike but for their own file version: the
+/// JSON writer and the reason words (which word each distinct reason once)
+/// show each machine its own version, as the reason views do.
+#[test]
+fn each_machine_shows_its_own_version() {
+    let alerts = demo_alerts();
+    let versions = [
+        "5.0.2195.6870",
+        "5.0.2195.6801",
+        "5.0.2195.6870",
+        "5.0.2195.6601",
+    ];
+    let records: Vec<_> = versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| w2k_wins(&format!("m{i}"), v, json!([])))
+        .collect();
+    let r = check(&alerts, json!(records));
+    let mut json_out = Vec::new();
+    r.write_json(&mut json_out).expect("write");
+    let doc: serde_json::Value = serde_json::from_slice(&json_out).expect("JSON");
+    let mut words = r.words();
+    let mut text = String::new();
+    for (i, want) in versions.iter().enumerate() {
+        let view = &r.reasons_of(&format!("m{i}"), "MS04-045")[0];
+        assert_eq!(view.rule.key(), "file_older");
+        assert_eq!(view.found.as_deref(), Some(*want));
+        let finding = doc["machines"][i]["findings"]
+            .as_array()
+            .and_then(|fs| fs.iter().find(|f| f["alert"] == "MS04-045"))
+            .expect("a finding");
+        assert_eq!(finding["reasons"][0]["found"], *want, "machine {i}");
+        assert_eq!(finding["reasons"][0]["text"], view.text.as_str());
+        let m = &r.machines[i];
+        let f = m
+            .findings()
+            .find(|f| r.alerts()[f.alert as usize].id == "MS04-045")
+            .expect("a finding");
+        words.join(m, f.reasons, &mut text);
+        assert!(text.contains(want), "machine {i}: {text}");
+    }
+}
+
 #[test]
 fn wins_fix_installed_undone_and_missing() {
     let alerts = demo_alerts();
@@ -481,11 +524,11 @@ fn one_alert_alone_is_checked_like_all_of_them() {
         {"name": "nt4", "os": "Windows NT Workstation 4.0", "service_pack": "SP6a", "components": ["msmq"]},
     ]));
     let checker = hfr_fleet::Checker::new(&alerts);
-    let full = checker.check(&machines, &hfr_fleet::Options::default());
+    let full = checker.check(machines.clone(), &hfr_fleet::Options::default());
     for id in ["MS04-045", "MS05-017", "MS06-035"] {
         let i = checker.alert_index(id).expect("in the archive");
         let one = checker.check(
-            &machines,
+            machines.clone(),
             &hfr_fleet::Options {
                 only: Some(vec![i]),
                 ..hfr_fleet::Options::default()
@@ -528,7 +571,7 @@ fn streamed_json_is_the_serialized_report() {
         (&many[..], true),
     ] {
         let mut r = checker.check(
-            machines,
+            machines.to_vec(),
             &hfr_fleet::Options {
                 include_not_applicable: include_na,
                 ..Default::default()

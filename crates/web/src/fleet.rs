@@ -483,7 +483,7 @@ fn report_view(st: &Inner, report: &Report, include_na: bool) -> ReportView {
                 reasons: f
                     .reasons
                     .iter()
-                    .map(|r| report.reason_view(r).text)
+                    .map(|r| report.reason_view(m, r).text)
                     .collect(),
             });
         }

@@ -323,7 +323,7 @@ fn print_check(report: &Report) -> anyhow::Result<()> {
     for m in &report.machines {
         let who = cell(&m.name, widths[0]) + &cell(&m.os, widths[1]);
         for f in m.findings() {
-            words.join(f.reasons, &mut reasons);
+            words.join(m, f.reasons, &mut reasons);
             text.clear();
             text.push_str(&who);
             text.push_str(alerts.get(f.alert as usize).map_or("", |a| a.as_str()));
@@ -372,7 +372,7 @@ fn print_csv(report: &Report) -> anyhow::Result<()> {
     let mut reasons = String::new();
     for m in &report.machines {
         for f in m.findings() {
-            words.join(f.reasons, &mut reasons);
+            words.join(m, f.reasons, &mut reasons);
             let alert = report.alerts().get(f.alert as usize).map_or("", |a| &a.id);
             w.write_record([
                 m.name.as_str(),

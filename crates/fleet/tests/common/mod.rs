@@ -52,7 +52,7 @@ pub fn machines(records: serde_json::Value) -> Vec<Machine> {
 /// Checks with "not applicable" recorded, so every pair has a reason.
 pub fn check(alerts: &[Alert], records: serde_json::Value) -> Report {
     Checker::new(alerts).check(
-        &machines(records),
+        machines(records),
         &Options {
             include_not_applicable: true,
             threads: 1,
