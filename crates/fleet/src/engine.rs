@@ -34,9 +34,7 @@ use std::sync::Arc;
 use hfr_model::catalogue::{Arch, Kind, Product, ServicePack, BASES};
 
 use crate::inventory::{BranchKind, FileFact, Machine};
-use crate::report::{
-    Chunk, Findings, MachineReport, Reason, Report, Rule, Status, ToDo, NONE16, NONE32,
-};
+use crate::report::{Chunk, Findings, MachineReport, Reason, Report, Rule, Status, ToDo, NONE32};
 use crate::rules::{below_all, Compiled, FileRule, Target};
 use crate::version::Version;
 
@@ -1411,15 +1409,7 @@ fn first_pass<F: Facts + ?Sized>(
             Status::Installed => installed(item.node),
             Status::NotApplicable if !plan.include_na => out.truncate(start),
             s if s.asks_for_work() => {
-                let target = match &out[start..] {
-                    [one] => one.target,
-                    _ => NONE16,
-                };
-                let e = ToDo {
-                    alert: item.alert,
-                    target,
-                    status: s,
-                };
+                let e = ToDo::new(item.alert, s, &out[start..]);
                 pending.to_do.push(((start - base) as u32, e));
             }
             _ => {}
@@ -2009,6 +1999,7 @@ pub fn check_one<F: Facts + ?Sized>(
 mod tests {
     use super::*;
     use crate::inventory::{parse_json, Machine};
+    use crate::report::NONE16;
     use serde_json::json;
 
     /// Alerts on Windows 2000 SP3/SP4, each with one file, a registry key

@@ -318,16 +318,22 @@ pub(crate) struct ToDo {
 }
 
 impl ToDo {
-    /// The entry for `f`, a finding that asks for work.
-    pub(crate) fn of(f: &Finding<'_>) -> ToDo {
+    /// The entry for a finding that asks for work: its alert, status and
+    /// reasons.
+    pub(crate) fn new(alert: u32, status: Status, reasons: &[Reason]) -> ToDo {
         ToDo {
-            alert: f.alert,
-            target: match f.reasons {
+            alert,
+            target: match reasons {
                 [one] => one.target,
                 _ => NONE16,
             },
-            status: f.status,
+            status,
         }
+    }
+
+    /// The entry for `f`.
+    pub(crate) fn of(f: &Finding<'_>) -> ToDo {
+        ToDo::new(f.alert, f.status, f.reasons)
     }
 }
 
