@@ -285,7 +285,7 @@ pub struct Machine {
     pub updates: Option<Vec<u32>>,
     /// Normalised by [`normalize_key`], sorted; `None`: not collected.
     /// Shared: a fleet has a few thousand distinct keys among millions,
-    /// so a reader keeps one copy of each (see [`Interner`]).
+    /// so the JSON reader keeps one copy of each per reading thread.
     pub registry_keys: Option<Vec<Arc<str>>>,
     /// Sorted by name; `None`: not collected.
     pub files: Option<Vec<FileFact>>,
@@ -1474,16 +1474,17 @@ impl Cache {
             None => None,
             Some(mut out) => {
                 out.sort_by(|a, b| a.name.cmp(&b.name));
-                if let Some(w) = out.windows(2).find(|w| w[0].name == w[1].name) {
-                    if w[0].version != w[1].version {
-                        return Err((
-                            "files".into(),
-                            format!(
-                                "{} is listed twice with different versions ({} and {})",
-                                w[0].name, w[0].version, w[1].version
-                            ),
-                        ));
-                    }
+                let clash = out
+                    .windows(2)
+                    .find(|w| w[0].name == w[1].name && w[0].version != w[1].version);
+                if let Some(w) = clash {
+                    return Err((
+                        "files".into(),
+                        format!(
+                            "{} is listed twice with different versions ({} and {})",
+                            w[0].name, w[0].version, w[1].version
+                        ),
+                    ));
                 }
                 out.dedup_by(|a, b| a.name == b.name);
                 Some(out)
@@ -1968,6 +1969,41 @@ mod tests {
             v.rejects[0].message.contains("machines[1]"),
             "{:?}",
             v.rejects
+        );
+    }
+
+    /// A file listed twice must have one version; any clash is refused,
+    /// not only the first repeat's.
+    #[test]
+    fn a_file_listed_twice_must_have_one_version() {
+        let rec = |files: &str| {
+            format!(r#"{{"name": "M", "os": "Windows XP Professional", "files": [{files}]}}"#)
+        };
+        let one = |n: &str, v: &str| format!(r#"{{"name": "{n}", "version": "{v}"}}"#);
+        let read = |files: Vec<String>| {
+            let text = format!(r#"{{"machines": [{}]}}"#, rec(&files.join(", ")));
+            parse_json(text.as_bytes()).expect("an inventory")
+        };
+        let p = read(vec![
+            one("a.dll", "1.0"),
+            one("A.DLL", "1.0.0.0"),
+            one("b.dll", "2.0"),
+        ]);
+        assert!(p.rejects.is_empty(), "{:?}", p.rejects);
+        assert_eq!(p.machines[0].files.as_ref().map(Vec::len), Some(2));
+        let p = read(vec![
+            one("a.dll", "1.0"),
+            one("a.dll", "1.0"),
+            one("b.dll", "1.0"),
+            one("b.dll", "2.0"),
+        ]);
+        assert!(p.machines.is_empty());
+        assert_eq!(p.rejects.len(), 1);
+        assert_eq!(p.rejects[0].field, "files");
+        assert!(
+            p.rejects[0].message.contains("b.dll"),
+            "{}",
+            p.rejects[0].message
         );
     }
 
