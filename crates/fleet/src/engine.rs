@@ -846,12 +846,14 @@ impl MachineIds {
 
 /// A check thread's answers to "which id of the archive's vocabulary is
 /// this file name or registry key", by the address of the machine's
-/// string. The inventory reader keeps one copy of each distinct name and
-/// key (a fleet repeats a few thousand of them millions of times), so
-/// after the first machines nearly every answer is a hash of a pointer
-/// instead of a hash and a comparison of some 80 bytes that are not in
-/// the cache. The addresses are only valid while the strings live: a
-/// memo serves one check of one borrowed inventory.
+/// string. The JSON reader keeps one copy of each distinct name and key
+/// (a fleet repeats a few thousand of them millions of times), so after
+/// the first machines nearly every answer is a hash of a pointer instead
+/// of a hash and a comparison of some 80 bytes that are not in the cache.
+/// (Machines read from CSV or built by hand have a string per mention:
+/// then the memo only costs, so it stops growing at [`PtrMemo::MOST`].)
+/// The addresses are only valid while the strings live: a memo serves
+/// one check, which holds the inventory.
 #[derive(Default)]
 struct IdMemo {
     files: PtrMemo,
@@ -862,13 +864,22 @@ struct IdMemo {
 struct PtrMemo(rustc_hash::FxHashMap<usize, u32>);
 
 impl PtrMemo {
+    /// The most addresses a memo keeps.
+    const MOST: usize = 1 << 16;
+
     #[inline]
     fn id(&mut self, ids: &rustc_hash::FxHashMap<String, u32>, s: &Arc<str>) -> Option<u32> {
         let at = s.as_ptr() as usize;
-        let id = *self
-            .0
-            .entry(at)
-            .or_insert_with(|| ids.get(&**s).copied().unwrap_or(NONE32));
+        let id = match self.0.get(&at) {
+            Some(&id) => id,
+            None => {
+                let id = ids.get(&**s).copied().unwrap_or(NONE32);
+                if self.0.len() < Self::MOST {
+                    self.0.insert(at, id);
+                }
+                id
+            }
+        };
         (id != NONE32).then_some(id)
     }
 }
@@ -1465,7 +1476,7 @@ fn settle_to_do(reasons: &[Reason], to_do: &[(u32, ToDo)], changed: &[u32], into
 }
 
 /// One machine's reasons (see [`first_pass`]), the supersedence search
-/// done machine by machine: appended to `out`, with the to-do starts
+/// done machine by machine: appended to `out`, with its to-do entries
 /// appended to `to_do`.
 fn check_machine<F: Facts + ?Sized>(
     c: &Compiled,
@@ -2218,6 +2229,61 @@ mod tests {
         assert!(!c.supersedence_dag);
         let want = one_by_one(&c, &machines);
         assert_eq!(checked(c, &machines), want);
+    }
+
+    /// The version a reason shows is the one the check compared: a file
+    /// found older shows a version below the one required, a current one
+    /// one at or above it. Also on machines built by hand with their files
+    /// unsorted and one listed twice (the check takes the last of a name).
+    #[test]
+    fn shown_versions_are_the_ones_compared() {
+        let alerts = chain(12, false);
+        let mut machines = fleet_of(12, 300);
+        let ancient = Version::parse("5.0.2195.1").expect("a version");
+        let mut doubled = 0;
+        for m in machines.iter_mut().step_by(3) {
+            if let Some(fs) = m.files.as_mut().filter(|fs| !fs.is_empty()) {
+                fs.reverse();
+                let mut again = fs[fs.len() - 1].clone();
+                again.version = ancient;
+                fs.push(again);
+                doubled += 1;
+            }
+        }
+        assert!(doubled > 50, "{doubled}");
+        let report = Checker::new(&alerts).check(
+            machines,
+            &Options {
+                threads: 1,
+                ..Options::default()
+            },
+        );
+        let (mut older, mut current) = (0, 0);
+        for m in &report.machines {
+            for r in m.reasons() {
+                let v = report.reason_view(m, r);
+                let figure = |s: &Option<String>| s.as_deref().and_then(Version::parse);
+                let (Some(found), Some(required)) = (figure(&v.found), figure(&v.required)) else {
+                    assert!(
+                        !matches!(r.rule, Rule::FileCurrent | Rule::FileOlder),
+                        "{v:?}"
+                    );
+                    continue;
+                };
+                match r.rule {
+                    Rule::FileCurrent => {
+                        assert!(found >= required, "{}: {v:?}", m.name);
+                        current += 1;
+                    }
+                    Rule::FileOlder | Rule::FileOlderRegistry => {
+                        assert!(found < required, "{}: {v:?}", m.name);
+                        older += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(older > 100 && current > 100, "{older} {current}");
     }
 
     /// A fleet large enough to be cut into several parts, checked on one

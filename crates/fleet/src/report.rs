@@ -2,8 +2,8 @@
 //!
 //! A report of 100,000 machines holds millions of findings, so a finding
 //! is a few integers and its reasons are small `Copy` values that point
-//! into the compiled archive (which target, which file, which branch) and
-//! carry the machine's own number (the version it has). Words come only
+//! into the compiled archive (which target, which file, which branch).
+//! Words, and the machine's own figure (the version it has), come only
 //! when a reason is shown ([`Report::reason_view`]).
 
 use std::collections::BTreeMap;
@@ -239,7 +239,15 @@ impl Reason {
                     .get(t.package? as usize)?
                     .files
                     .get(self.file as usize)?;
-                m.file(&f.lower).map(|x| x.version)
+                // The file the check compared: looked up as the check does
+                // (by name, the last of a name if a machine built by hand
+                // lists one twice; the reader keeps one of each, sorted).
+                m.files
+                    .iter()
+                    .flatten()
+                    .rev()
+                    .find(|x| *x.name == *f.lower)
+                    .map(|x| x.version)
             }
             _ => None,
         }
@@ -351,7 +359,7 @@ impl std::fmt::Debug for Chunk {
 pub struct MachineReport {
     /// The machine's position in the inventory checked (see
     /// [`Report::machine`]).
-    pub index: usize,
+    index: usize,
     pub name: String,
     pub os: Arc<str>,
     pub role: Option<Role>,
@@ -362,9 +370,8 @@ pub struct MachineReport {
     /// Without `include_not_applicable`, alerts that do not concern the
     /// machine have no reasons.
     reasons: (usize, usize),
-    /// Where the findings that ask for work (the fix to deploy, or an
-    /// upgrade) start among the machine's reasons
-    /// (`chunk.to_do[start..end]`). A machine has a few hundred findings
+    /// The machine's findings that ask for work (the fix to deploy, or an
+    /// upgrade): `chunk.to_do[start..end]`. A machine has a few hundred findings
     /// and most say "installed"; the worklist reads only these, instead of
     /// every reason of every machine again (460 MB for 100,000 machines).
     to_do: (usize, usize),
@@ -388,6 +395,11 @@ impl MachineReport {
             reasons,
             to_do,
         }
+    }
+
+    /// The machine's position in the inventory its report checked.
+    pub fn index(&self) -> usize {
+        self.index
     }
 
     /// Every reason, grouped by alert in alert order (see [`Self::findings`]).
@@ -536,7 +548,8 @@ impl Report {
         &self.compiled
     }
 
-    /// The machine `m` reports on, as the inventory gave it.
+    /// The machine `m` (one of this report's) reports on, as the
+    /// inventory gave it.
     pub fn machine(&self, m: &MachineReport) -> Option<&Machine> {
         self.inventory.get(m.index)
     }
@@ -615,7 +628,9 @@ impl Report {
         }
     }
 
-    /// A reason of machine `m` in words.
+    /// A reason of machine `m` (one of this report's: its figures are read
+    /// from the machine at `m`'s position in the inventory checked) in
+    /// words.
     pub fn reason_view(&self, m: &MachineReport, r: &Reason) -> ReasonView {
         self.view(r, self.found(m, r))
     }
