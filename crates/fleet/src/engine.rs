@@ -870,15 +870,11 @@ impl PtrMemo {
     #[inline]
     fn id(&mut self, ids: &rustc_hash::FxHashMap<String, u32>, s: &Arc<str>) -> Option<u32> {
         let at = s.as_ptr() as usize;
-        let id = match self.0.get(&at) {
-            Some(&id) => id,
-            None => {
-                let id = ids.get(&**s).copied().unwrap_or(NONE32);
-                if self.0.len() < Self::MOST {
-                    self.0.insert(at, id);
-                }
-                id
-            }
+        let look = || ids.get(&**s).copied().unwrap_or(NONE32);
+        let id = if self.0.len() < Self::MOST {
+            *self.0.entry(at).or_insert_with(look)
+        } else {
+            self.0.get(&at).copied().unwrap_or_else(look)
         };
         (id != NONE32).then_some(id)
     }
