@@ -77,9 +77,9 @@ impl Checker {
             .position(|a| a.id.eq_ignore_ascii_case(id.trim()))
     }
 
-    /// Checks every machine against every alert.
-    /// Checks `machines` (a vector, or one shared with the caller), which
-    /// the report keeps: it shows each reason with the machine's figures.
+    /// Checks every machine of `machines` (a vector, or one shared with
+    /// the caller) against every alert. The report keeps the machines: it
+    /// shows each reason with the machine's figures.
     pub fn check(&self, machines: impl Into<Arc<Vec<Machine>>>, opts: &Options) -> Report {
         let inventory: Arc<Vec<Machine>> = machines.into();
         let machines = &inventory[..];

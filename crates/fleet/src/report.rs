@@ -223,17 +223,13 @@ impl Reason {
     /// the reason: it is the machine's, and 30 million reasons are 16
     /// bytes each without it instead of 24.
     pub fn found_on(&self, c: &Compiled, m: &Machine) -> Option<Version> {
-        let t = c
-            .alerts
-            .get(self.alert as usize)?
-            .targets
-            .get(self.target as usize)?;
+        let a = c.alerts.get(self.alert as usize)?;
+        let t = a.targets.get(self.target as usize)?;
         match self.rule {
             Rule::BuildCurrent | Rule::BuildOlder | Rule::BuildOlderKb => {
                 crate::engine::build_on(t, m)
             }
             _ if self.file != NONE16 => {
-                let a = &c.alerts[self.alert as usize];
                 let f = a
                     .packages
                     .get(t.package? as usize)?

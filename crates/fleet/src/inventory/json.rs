@@ -508,9 +508,12 @@ struct Names {
     /// the same way on most machines, so most keys are one look-up, with
     /// no folding or copying. At most [`RAW_KEYS`] spellings are kept.
     raw: FxHashMap<Box<str>, Arc<str>>,
+    /// A key read for the first time, folded byte by byte...
     bytes: Vec<u8>,
+    /// ...and then normalised ([`finish_key_in`]).
     key: Vec<u8>,
-    key_str: String,
+    /// A file name, trimmed and lowered.
+    name: String,
 }
 
 /// One machine record at `lx`, read as [`FastRecord`] would read it.
@@ -680,7 +683,7 @@ fn file(lx: &mut Lexer<'_>, buf: &mut String, names: &mut Names) -> Option<FileF
             "name" => {
                 seen.first(0)?;
                 let s = lx.str_in(buf)?;
-                name = Some(file_name(s, &mut names.key_str, &mut names.interner)?);
+                name = Some(file_name(s, &mut names.name, &mut names.interner)?);
             }
             "version" => {
                 seen.first(1)?;
